@@ -1,0 +1,177 @@
+"""The unit that flows through the pipeline: one ``Call`` per logical operation.
+
+A ``Call`` names an ``Operation`` (a static description shared by every call of
+that kind: its REST route, its gRPC method path, whether it is idempotent and
+whether it is a read), carries the request in Qdrant's REST JSON shape (the gRPC
+codec converts it), and the absolute deadline of the whole logical call.
+
+Interceptors may change ``protocol``, ``endpoint``, ``headers`` and the
+per-attempt fields; everything else is fixed when the client builds the call.
+A hedge needs two attempts in flight at once, so it works on ``copy()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qdpool.endpoint import Endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A kind of call: identical for every call of that kind, built once.
+
+    Attributes:
+        name: the ``db.operation.name`` for telemetry, e.g. ``"query_points"``.
+        rest_method: HTTP method.
+        rest_path: path template with ``{collection}``.
+        grpc_method: the full gRPC method path, e.g. ``"/qdrant.Points/Query"``,
+            or None where Qdrant has no gRPC method (cluster status).
+        idempotent: repeating it has the same effect as doing it once, so a retry
+            is safe even when the first attempt may have been processed.
+        read: it changes nothing (so it may be hedged).
+    """
+
+    name: str
+    rest_method: str
+    rest_path: str
+    grpc_method: str | None
+    idempotent: bool
+    read: bool
+
+    @property
+    def rpc_method(self) -> str | None:
+        """``rpc.method`` for telemetry: the gRPC path without its leading slash."""
+        return self.grpc_method[1:] if self.grpc_method else None
+
+    def __repr__(self) -> str:
+        return f"Operation({self.name})"
+
+
+def _op(
+    name: str, method: str, path: str, grpc: str | None, *, idem: bool, read: bool
+) -> Operation:
+    return Operation(name, method, path, grpc, idem, read)
+
+
+_C = "/collections/{collection}"
+
+CREATE_COLLECTION = _op(
+    "create_collection", "PUT", _C, "/qdrant.Collections/Create", idem=False, read=False
+)
+LIST_COLLECTIONS = _op(
+    "list_collections", "GET", "/collections", "/qdrant.Collections/List", idem=True, read=True
+)
+GET_COLLECTION = _op("get_collection", "GET", _C, "/qdrant.Collections/Get", idem=True, read=True)
+COLLECTION_EXISTS = _op(
+    "collection_exists",
+    "GET",
+    _C + "/exists",
+    "/qdrant.Collections/CollectionExists",
+    idem=True,
+    read=True,
+)
+DELETE_COLLECTION = _op(
+    "delete_collection", "DELETE", _C, "/qdrant.Collections/Delete", idem=False, read=False
+)
+UPSERT = _op("upsert", "PUT", _C + "/points", "/qdrant.Points/Upsert", idem=True, read=False)
+RETRIEVE = _op("retrieve", "POST", _C + "/points", "/qdrant.Points/Get", idem=True, read=True)
+COUNT = _op("count", "POST", _C + "/points/count", "/qdrant.Points/Count", idem=True, read=True)
+DELETE_POINTS = _op(
+    "delete", "POST", _C + "/points/delete", "/qdrant.Points/Delete", idem=True, read=False
+)
+QUERY_POINTS = _op(
+    "query_points", "POST", _C + "/points/query", "/qdrant.Points/Query", idem=True, read=True
+)
+SCROLL = _op("scroll", "POST", _C + "/points/scroll", "/qdrant.Points/Scroll", idem=True, read=True)
+CREATE_SNAPSHOT = _op(
+    "create_snapshot", "POST", _C + "/snapshots", "/qdrant.Snapshots/Create", idem=False, read=False
+)
+LIST_SNAPSHOTS = _op(
+    "list_snapshots", "GET", _C + "/snapshots", "/qdrant.Snapshots/List", idem=True, read=True
+)
+CLUSTER_STATUS = _op("cluster_status", "GET", "/cluster", None, idem=True, read=True)
+HEALTH = _op("health", "GET", "/", "/qdrant.Qdrant/HealthCheck", idem=True, read=True)
+
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        CREATE_COLLECTION,
+        LIST_COLLECTIONS,
+        GET_COLLECTION,
+        COLLECTION_EXISTS,
+        DELETE_COLLECTION,
+        UPSERT,
+        RETRIEVE,
+        COUNT,
+        DELETE_POINTS,
+        QUERY_POINTS,
+        SCROLL,
+        CREATE_SNAPSHOT,
+        LIST_SNAPSHOTS,
+        CLUSTER_STATUS,
+        HEALTH,
+    )
+}
+
+
+@dataclass(slots=True)
+class Call:
+    """One logical call on its way through the pipeline.
+
+    Attributes:
+        operation: what is being done.
+        collection: the collection it targets, or None.
+        protocol: ``"rest"`` or ``"grpc"``; fallback may switch it.
+        body: the request in Qdrant's REST JSON shape, or None (GET, DELETE).
+        params: REST query parameters (``wait``, ``timeout``); the gRPC codec reads them too.
+        deadline: absolute expiry of the whole logical call on ``clock``'s timebase.
+        endpoint: the node this attempt goes to; set by the client, and later by a balancer.
+        encoded: the REST body already encoded (large upserts are split by encoded size, so
+            their bytes exist before the call does); None to encode ``body`` on demand.
+        headers: extra request metadata (REST headers / gRPC metadata), e.g. the API key,
+            ``traceparent``. Lower-case keys.
+        attempt: 0 for the first attempt, then 1, 2, ... (retries and hedges).
+        attempt_deadline: the deadline of the current attempt (never later than ``deadline``).
+        sent: set by transports once the request may have reached the server.
+    """
+
+    operation: Operation
+    collection: str | None
+    protocol: str
+    body: dict[str, Any] | None
+    params: dict[str, str] | None
+    deadline: float
+    endpoint: Endpoint
+    encoded: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    attempt: int = 0
+    attempt_deadline: float = 0.0
+    sent: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.attempt_deadline:
+            self.attempt_deadline = self.deadline
+
+    def copy(self) -> Call:
+        """An independent copy for a concurrent attempt (a hedge); headers are copied too."""
+        return Call(
+            self.operation,
+            self.collection,
+            self.protocol,
+            self.body,
+            self.params,
+            self.deadline,
+            self.endpoint,
+            self.encoded,
+            dict(self.headers),
+            self.attempt,
+            self.attempt_deadline,
+            False,
+        )
+
+    def __repr__(self) -> str:
+        target = f" {self.collection}" if self.collection else ""
+        return f"<Call {self.operation.name}{target} via {self.protocol} attempt={self.attempt}>"

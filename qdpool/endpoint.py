@@ -1,0 +1,123 @@
+"""Endpoint: one Qdrant node, reachable over REST and gRPC.
+
+An ``Endpoint`` is a frozen value (it keys breakers, limits and, later, a
+balancer's per-node state), built once from the user's URLs. The scheme alone
+decides TLS on both protocols: ``https`` means TLS with certificate
+verification, ``http`` means plaintext. There is no separate ``https=`` switch
+to get wrong, which is the official client's best-known trap.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from qdpool.errors import InvalidInput
+
+DEFAULT_REST_PORT = 6333
+DEFAULT_GRPC_PORT = 6334
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A Qdrant node.
+
+    Attributes:
+        host: host name or address (IPv6 without brackets).
+        rest_port: the REST port (6333 by default).
+        grpc_port: the gRPC port (6334 by default).
+        tls: whether both protocols use TLS.
+        grpc_host: the gRPC host when it differs from ``host`` (rare).
+        prefix: a path prefix for REST, for nodes behind a reverse proxy.
+    """
+
+    host: str
+    rest_port: int = DEFAULT_REST_PORT
+    grpc_port: int = DEFAULT_GRPC_PORT
+    tls: bool = False
+    grpc_host: str | None = None
+    prefix: str = ""
+
+    @classmethod
+    def from_urls(cls, url: str, grpc_url: str | None = None) -> Endpoint:
+        """Build an endpoint from a REST URL and an optional gRPC URL.
+
+        Without ``grpc_url`` the gRPC side is the same host on port 6334 with the
+        same scheme. With one, its scheme must agree with the REST URL's: mixing
+        TLS and plaintext for one node is almost always a mistake.
+        """
+        scheme, host, port, prefix = _parse(url, "url", DEFAULT_REST_PORT)
+        grpc_host: str | None = None
+        grpc_port = DEFAULT_GRPC_PORT
+        if grpc_url is not None:
+            g_scheme, g_host, grpc_port, _ = _parse(grpc_url, "grpc_url", DEFAULT_GRPC_PORT)
+            if g_scheme != scheme:
+                raise InvalidInput(
+                    "grpc_url",
+                    f"scheme {g_scheme!r} differs from url's {scheme!r}; "
+                    "TLS is decided by the scheme and must match",
+                )
+            grpc_host = g_host if g_host != host else None
+        return cls(host, port, grpc_port, scheme == "https", grpc_host, prefix)
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
+    def rest_url(self) -> str:
+        """The REST base URL, without a trailing slash."""
+        return f"{self.scheme}://{_bracket(self.host)}:{self.rest_port}{self.prefix}"
+
+    @property
+    def grpc_url(self) -> str:
+        return f"{self.scheme}://{_bracket(self.grpc_host or self.host)}:{self.grpc_port}"
+
+    @property
+    def grpc_target(self) -> str:
+        """The ``host:port`` target grpcio expects."""
+        return f"{_bracket(self.grpc_host or self.host)}:{self.grpc_port}"
+
+    @property
+    def is_loopback(self) -> bool:
+        """True when every byte stays on this machine (so plaintext keys are harmless)."""
+        return _is_loopback(self.host) and _is_loopback(self.grpc_host or self.host)
+
+    def __str__(self) -> str:
+        return f"{_bracket(self.host)}:{self.rest_port}/{self.grpc_port}"
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parse(url: str, field: str, default_port: int) -> tuple[str, str, int, str]:
+    if not isinstance(url, str) or not url:
+        raise InvalidInput(field, "must be a non-empty URL such as 'http://localhost:6333'")
+    if "://" not in url:
+        raise InvalidInput(field, f"{url!r} has no scheme; write 'http://{url}' or 'https://{url}'")
+    parts = urlsplit(url)
+    if parts.scheme not in _DEFAULT_PORTS:
+        raise InvalidInput(field, f"scheme must be 'http' or 'https', not {parts.scheme!r}")
+    if not parts.hostname:
+        raise InvalidInput(field, f"{url!r} has no host")
+    if parts.username or parts.password:
+        raise InvalidInput(field, "credentials in the URL are not supported; pass api_key=")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidInput(field, f"bad port in {url!r}") from exc
+    if port is None:
+        port = default_port
+    return parts.scheme, parts.hostname, port, parts.path.rstrip("/")

@@ -1,0 +1,1 @@
+"""The interceptors qdpool ships, one per module; ``qdpool.pipeline`` gives their order."""
