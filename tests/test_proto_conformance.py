@@ -1,0 +1,445 @@
+"""qdpool's own protos against Qdrant's official descriptors, in one process.
+
+qdrant-client's ``qdrant_client.grpc`` registers every ``qdrant.*`` symbol in protobuf's
+default pool; qdpool's messages live in ``qdpool.wire`` under ``qdpool/_proto/``, so both
+load side by side. Every message, field, enum value and service method of ours must match
+Qdrant's of the same name exactly (number, type, label, presence, oneof, referenced type),
+and encoded messages must survive ours -> bytes -> theirs -> bytes -> ours unchanged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from google.protobuf import message_factory
+from google.protobuf.descriptor import (
+    Descriptor,
+    EnumDescriptor,
+    FieldDescriptor,
+    FileDescriptor,
+    ServiceDescriptor,
+)
+from google.protobuf.descriptor_pool import Default as default_pool
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+from qdrant_client import grpc as qgrpc  # registers qdrant.* first
+from qdrant_client.conversions.conversion import GrpcToRest, RestToGrpc
+from qdrant_client.http import models as rest
+
+from qdpool._proto import (
+    collections_pb2,
+    common_pb2,
+    json_with_int_pb2,
+    points_pb2,
+    qdrant_pb2,
+    snapshots_pb2,
+)
+from qdpool.call import OPERATIONS, Call
+from qdpool.endpoint import Endpoint
+from qdpool.transport import codec_proto as cp
+
+OUR_PACKAGE = "qdpool.wire"
+THEIR_PACKAGE = "qdrant"
+FILES: list[FileDescriptor] = [
+    m.DESCRIPTOR
+    for m in (
+        json_with_int_pb2,
+        common_pb2,
+        collections_pb2,
+        points_pb2,
+        snapshots_pb2,
+        qdrant_pb2,
+    )
+]
+POOL = default_pool()
+UUID = str(uuid.UUID(int=0xABCDEF))
+
+
+def theirs_name(full_name: str) -> str:
+    if full_name.startswith(OUR_PACKAGE + "."):
+        return THEIR_PACKAGE + full_name[len(OUR_PACKAGE) :]
+    return full_name  # google.protobuf.Timestamp and friends
+
+
+def walk(descriptors: Any) -> Iterator[Descriptor]:
+    for desc in descriptors:
+        yield desc
+        yield from walk(desc.nested_types)
+
+
+OUR_MESSAGES = [d for f in FILES for d in walk(f.message_types_by_name.values())]
+OUR_ENUMS: list[EnumDescriptor] = [e for f in FILES for e in f.enum_types_by_name.values()]
+OUR_SERVICES: list[ServiceDescriptor] = [s for f in FILES for s in f.services_by_name.values()]
+
+
+def label(field: FieldDescriptor) -> str:
+    if field.is_repeated:
+        return "repeated"
+    return "required" if field.is_required else "optional"
+
+
+def oneof_name(field: FieldDescriptor) -> str | None:
+    return field.containing_oneof.name if field.containing_oneof is not None else None
+
+
+def test_files_do_not_collide_with_qdrant_client() -> None:
+    for file in FILES:
+        assert file.package == OUR_PACKAGE
+        assert file.name.startswith("qdpool/_proto/")
+        assert POOL.FindFileByName(file.name) is file
+    # Both libraries really are loaded in this process.
+    assert POOL.FindMessageTypeByName("qdrant.PointId") is qgrpc.PointId.DESCRIPTOR
+    assert POOL.FindMessageTypeByName("qdpool.wire.PointId") is common_pb2.PointId.DESCRIPTOR
+
+
+def test_ours_cover_the_handbook_messages() -> None:
+    names = {d.name for d in OUR_MESSAGES}
+    for needed in (
+        "CreateCollection",
+        "VectorsConfig",
+        "VectorParams",
+        "QueryPoints",
+        "ScoredPoint",
+        "ScrollPoints",
+        "Filter",
+        "Condition",
+        "FieldCondition",
+        "Match",
+        "Range",
+        "Value",
+        "Struct",
+        "ListValue",
+        "SnapshotDescription",
+        "HealthCheckReply",
+    ):
+        assert needed in names
+
+
+@pytest.mark.parametrize("ours", OUR_MESSAGES, ids=lambda d: d.full_name)
+def test_message_matches_qdrant(ours: Descriptor) -> None:
+    theirs = POOL.FindMessageTypeByName(theirs_name(ours.full_name))
+    assert theirs.GetOptions().map_entry == ours.GetOptions().map_entry
+    for field in ours.fields:
+        other = theirs.fields_by_number.get(field.number)
+        assert other is not None, f"{ours.full_name}.{field.name}: no field {field.number}"
+        where = f"{ours.full_name}.{field.name}"
+        assert other.name == field.name, where
+        assert other.type == field.type, where
+        assert label(other) == label(field), where
+        assert other.has_presence == field.has_presence, where
+        ours_oneof, their_oneof = oneof_name(field), oneof_name(other)
+        assert ours_oneof == their_oneof, where
+        if field.message_type is not None:
+            assert other.message_type is not None, where
+            assert other.message_type.name == field.message_type.name, where
+            assert other.message_type.full_name == theirs_name(field.message_type.full_name)
+        if field.enum_type is not None:
+            assert other.enum_type is not None, where
+            assert other.enum_type.name == field.enum_type.name, where
+            assert other.enum_type.full_name == theirs_name(field.enum_type.full_name)
+    if not ours.fields:
+        assert not theirs.fields, f"{ours.full_name} is empty but Qdrant's is not"
+
+
+@pytest.mark.parametrize("ours", OUR_ENUMS, ids=lambda e: e.full_name)
+def test_enum_matches_qdrant(ours: EnumDescriptor) -> None:
+    theirs = POOL.FindEnumTypeByName(theirs_name(ours.full_name))
+    assert {v.name: v.number for v in ours.values} == {v.name: v.number for v in theirs.values}
+
+
+def our_methods() -> Iterator[tuple[ServiceDescriptor, Any]]:
+    for service in OUR_SERVICES:
+        for method in service.methods:
+            yield service, method
+
+
+@pytest.mark.parametrize(
+    ("service", "method"), list(our_methods()), ids=lambda x: getattr(x, "name", "")
+)
+def test_method_matches_qdrant(service: ServiceDescriptor, method: Any) -> None:
+    theirs = POOL.FindServiceByName(theirs_name(service.full_name))
+    other = theirs.methods_by_name[method.name]
+    assert other.input_type.full_name == theirs_name(method.input_type.full_name)
+    assert other.output_type.full_name == theirs_name(method.output_type.full_name)
+    assert other.client_streaming == method.client_streaming
+    assert other.server_streaming == method.server_streaming
+
+
+def test_every_operation_has_its_method_and_classes() -> None:
+    paths = {f"/{theirs_name(s.full_name)}/{m.name}": (s, m) for s, m in our_methods()}
+    for name, op in OPERATIONS.items():
+        if op.grpc_method is None:
+            continue
+        assert op.grpc_method in paths, name
+        _, method = paths[op.grpc_method]
+        request_cls, response_cls = cp.GRPC_MESSAGES[name]
+        assert request_cls.DESCRIPTOR is method.input_type
+        assert response_cls.DESCRIPTOR is method.output_type
+        service, method_name = op.grpc_method[1:].split("/")
+        their_method = POOL.FindServiceByName(service).methods_by_name[method_name]
+        assert their_method.input_type.name == request_cls.DESCRIPTOR.name
+    assert len(paths) == len(cp.GRPC_MESSAGES)
+
+
+# ---------------------------------------------------------------- wire round trips
+
+ENDPOINT = Endpoint("localhost")
+FILTER: dict[str, Any] = {
+    "must": [
+        {"key": "city", "match": {"value": "Berlin"}},
+        {"key": "n", "match": {"value": 3}},
+        {"key": "ok", "match": {"value": True}},
+        {"key": "p", "range": {"gte": 1.5, "lt": 9.0}},
+        {"key": "t", "range": {"gt": "2024-01-02T03:04:05Z"}},
+        {"key": "tags", "values_count": {"gte": 1}},
+        {"has_id": [1, UUID]},
+        {"nested": {"key": "items[]", "filter": {"must": [{"key": "x", "match": {"any": [1]}}]}}},
+    ],
+    "should": [
+        {"key": "c", "match": {"any": ["a", "b"]}},
+        {"key": "d", "match": {"text": "cheap"}},
+        {"is_empty": {"key": "e"}},
+        {"has_vector": "image"},
+    ],
+    "must_not": [
+        {"key": "c", "match": {"except": ["z"]}},
+        {"key": "c", "match": {"except": [4]}},
+        {"is_null": {"key": "f"}},
+        {"must": [{"key": "g", "match": {"value": "h"}}]},
+    ],
+    "min_should": {"conditions": [{"has_id": [2]}, {"has_id": [3]}], "min_count": 1},
+}
+
+REQUESTS: list[tuple[str, dict[str, Any] | None, dict[str, str] | None]] = [
+    ("create_collection", {"vectors": {"size": 4, "distance": "Cosine", "on_disk": True}}, None),
+    (
+        "create_collection",
+        {
+            "vectors": {
+                "a": {"size": 2, "distance": "Dot"},
+                "b": {"size": 3, "distance": "Euclid"},
+            },
+            "shard_number": 2,
+            "replication_factor": 2,
+            "on_disk_payload": True,
+        },
+        {"timeout": "9"},
+    ),
+    ("list_collections", None, None),
+    ("get_collection", None, None),
+    ("collection_exists", None, None),
+    ("delete_collection", None, {"timeout": "4"}),
+    (
+        "upsert",
+        {
+            "points": [
+                {
+                    "id": 1,
+                    "vector": [0.5, 0.25],
+                    "payload": {"a": 1, "b": 1.5, "c": [True, None, "x"], "d": {"e": {}}},
+                },
+                {"id": UUID, "vector": {"image": [1.0], "text": [2.0, 3.0]}},
+            ]
+        },
+        {"wait": "true", "timeout": "3"},
+    ),
+    ("retrieve", {"ids": [1, UUID], "with_payload": ["a"], "with_vector": ["image"]}, None),
+    ("retrieve", {"ids": [1], "with_payload": {"exclude": ["b"]}, "with_vector": True}, None),
+    ("count", {"filter": FILTER, "exact": False}, None),
+    ("delete", {"points": [1, UUID]}, {"wait": "false"}),
+    ("delete", {"filter": FILTER}, None),
+    (
+        "query_points",
+        {
+            "query": [0.5, 0.25],
+            "using": "image",
+            "filter": FILTER,
+            "limit": 5,
+            "offset": 1,
+            "with_payload": True,
+            "with_vector": True,
+            "score_threshold": 0.5,
+            # qdrant-client's REST models fill in ignore/indexed_only defaults: give them.
+            "params": {
+                "hnsw_ef": 64,
+                "exact": True,
+                "quantization": {"ignore": False, "rescore": True},
+                "indexed_only": False,
+            },
+        },
+        {"timeout": "2"},
+    ),
+    ("query_points", {"query": UUID, "limit": 2}, None),
+    ("scroll", {"offset": 10, "limit": 3, "filter": FILTER, "with_payload": False}, None),
+    ("create_snapshot", None, None),
+    ("list_snapshots", None, None),
+    ("health", None, None),
+]
+
+POINT = {"id": 1, "payload": {"k": "v", "n": [1, 2.5]}, "vector": [0.1, 0.2]}
+NAMED = {"id": UUID, "vector": {"image": [0.5], "text": [0.25, 1.0]}}
+RESULTS: list[tuple[str, Any]] = [
+    ("create_collection", True),
+    ("list_collections", {"collections": [{"name": "a"}, {"name": "b"}]}),
+    (
+        "get_collection",
+        {
+            "status": "green",
+            "optimizer_status": "ok",
+            "points_count": 10,
+            "indexed_vectors_count": 4,
+            "segments_count": 2,
+            "config": {
+                "params": {
+                    "vectors": {"a": {"size": 2, "distance": "Dot", "on_disk": False}},
+                    "shard_number": 2,
+                    "replication_factor": 1,
+                    "on_disk_payload": True,
+                }
+            },
+            "payload_schema": {"k": {"data_type": "keyword", "points": 3}},
+        },
+    ),
+    ("collection_exists", {"exists": True}),
+    ("delete_collection", False),
+    ("upsert", {"operation_id": 7, "status": "completed"}),
+    ("delete", {"status": "wait_timeout"}),
+    ("retrieve", [POINT, NAMED]),
+    ("count", {"count": 42}),
+    ("query_points", {"points": [{**POINT, "score": 0.75, "version": 2}, {**NAMED, "score": 0.5}]}),
+    ("scroll", {"points": [POINT], "next_page_offset": UUID}),
+    (
+        "create_snapshot",
+        {"name": "s", "creation_time": "2024-05-06T07:08:09.5", "size": 10, "checksum": "ff"},
+    ),
+    ("list_snapshots", [{"name": "s", "creation_time": "2024-05-06T07:08:09", "size": 1}]),
+    ("health", {"title": "qdrant - vector search engine", "version": "1.15.1", "commit": "c0"}),
+]
+
+
+def make_call(name: str, body: Any, params: Any) -> Call:
+    collection = None if name in ("list_collections", "health") else "c"
+    return Call(OPERATIONS[name], collection, "grpc", body, params, 1e9, ENDPOINT)
+
+
+def sample_messages() -> list[tuple[str, Message]]:
+    samples: list[tuple[str, Message]] = []
+    for name, body, params in REQUESTS:
+        samples.append((f"request:{name}", cp.encode_request(make_call(name, body, params))))
+    for name, result in RESULTS:
+        samples.append((f"response:{name}", cp.result_to_response(name, result, 0.125)))
+    samples.append(("filter", cp.filter_to_pb(FILTER)))
+    samples.append(("value", cp.value_to_pb({"a": [1, 2.5, None, True, "s", {"b": []}]})))
+    return samples
+
+
+SAMPLES = sample_messages()
+
+
+def their_class(ours: Message) -> type[Message]:
+    desc = POOL.FindMessageTypeByName(theirs_name(ours.DESCRIPTOR.full_name))
+    cls: type[Message] = message_factory.GetMessageClass(desc)
+    return cls
+
+
+def as_dict(msg: Message) -> dict[str, Any]:
+    result: dict[str, Any] = MessageToDict(msg, preserving_proto_field_name=True)
+    return result
+
+
+@pytest.mark.parametrize(("label_", "ours"), SAMPLES, ids=[s[0] for s in SAMPLES])
+def test_wire_round_trip(label_: str, ours: Message) -> None:
+    data = ours.SerializeToString(deterministic=True)
+    theirs = their_class(ours).FromString(data)
+    # Same content seen through Qdrant's schema: field names and values agree.
+    assert as_dict(theirs) == as_dict(ours)
+    back_bytes = theirs.SerializeToString(deterministic=True)
+    assert back_bytes == data
+    back = type(ours).FromString(back_bytes)
+    assert back == ours
+
+
+@pytest.mark.parametrize(("label_", "ours"), SAMPLES, ids=[s[0] for s in SAMPLES])
+def test_their_bytes_decode_into_ours(label_: str, ours: Message) -> None:
+    # Start from a message built by qdrant-client's classes (a parse of ours, then a copy).
+    theirs = their_class(ours)()
+    theirs.MergeFromString(ours.SerializeToString())
+    copy = their_class(ours)()
+    copy.CopyFrom(theirs)
+    decoded = type(ours).FromString(copy.SerializeToString())
+    assert decoded == ours
+    assert as_dict(decoded) == as_dict(copy)
+
+
+# ---------------------------------------------------------------- semantics vs qdrant-client
+
+
+def rest_json(model: Any) -> Any:
+    """A qdrant-client REST model as REST JSON, empty filter clauses left out like ours."""
+    return drop_empty_clauses(model.model_dump(mode="json", exclude_none=True, by_alias=True))
+
+
+def drop_empty_clauses(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: drop_empty_clauses(v)
+            for k, v in value.items()
+            if not (k in ("must", "should", "must_not") and v == [])
+        }
+    if isinstance(value, list):
+        return [drop_empty_clauses(v) for v in value]
+    return value
+
+
+def ours_from_theirs(theirs: Message, cls: type[Message]) -> Message:
+    return cls.FromString(theirs.SerializeToString())
+
+
+def test_filter_matches_qdrant_clients_conversion() -> None:
+    theirs = RestToGrpc.convert_filter(rest.Filter.model_validate(FILTER))
+    assert ours_from_theirs(theirs, common_pb2.Filter) == cp.filter_to_pb(FILTER)
+    # And back: Qdrant's reading of our filter is the filter we started from.
+    parsed = qgrpc.Filter.FromString(cp.filter_to_pb(FILTER).SerializeToString())
+    back = rest_json(GrpcToRest.convert_filter(parsed))
+    assert back == cp.filter_from_pb(cp.filter_to_pb(FILTER))
+
+
+def test_upsert_matches_qdrant_clients_conversion() -> None:
+    body = REQUESTS[6][1]
+    assert body is not None
+    ours = cp.encode_request(make_call("upsert", body, {"wait": "true"}))
+    points = [RestToGrpc.convert_point_struct(rest.PointStruct(**p)) for p in body["points"]]
+    theirs = qgrpc.UpsertPoints(collection_name="c", wait=True, points=points)
+    assert ours_from_theirs(theirs, points_pb2.UpsertPoints) == ours
+
+
+def test_query_matches_qdrant_clients_conversion() -> None:
+    for name, body, _ in REQUESTS:
+        if name != "query_points":
+            continue
+        assert body is not None
+        ours = cp.encode_request(make_call(name, body, None))
+        theirs = RestToGrpc.convert_query_request(rest.QueryRequest(**body), "c")
+        assert ours_from_theirs(theirs, points_pb2.QueryPoints) == ours
+        # Server direction: Qdrant's reading of the message equals our REST body.
+        parsed = qgrpc.QueryPoints.FromString(ours.SerializeToString())
+        their_rest = rest_json(GrpcToRest.convert_query_points(parsed))
+        _, our_rest, _ = cp.request_to_rest(name, ours)
+        assert our_rest is not None
+        if "query" in their_rest and isinstance(their_rest["query"], dict):
+            their_rest["query"] = their_rest["query"].get("nearest", their_rest["query"])
+        assert their_rest == our_rest
+
+
+def test_create_collection_matches_qdrant_clients_conversion() -> None:
+    ours = cp.encode_request(make_call("create_collection", REQUESTS[0][1], None))
+    params = RestToGrpc.convert_vector_params(
+        rest.VectorParams(size=4, distance=rest.Distance.COSINE, on_disk=True)
+    )
+    theirs = qgrpc.CreateCollection(
+        collection_name="c", vectors_config=qgrpc.VectorsConfig(params=params)
+    )
+    assert ours_from_theirs(theirs, collections_pb2.CreateCollection) == ours

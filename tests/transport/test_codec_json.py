@@ -1,0 +1,114 @@
+"""REST wire format: paths, bodies, the envelope, and the status → error classification."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from qdpool import errors
+from qdpool.call import CREATE_COLLECTION, HEALTH, QUERY_POINTS, SCROLL, Call
+from qdpool.endpoint import Endpoint
+from qdpool.models import HealthInfo, Record, ScoredPoint, as_float32
+from qdpool.transport.codec_json import decode, encode_body, error_for, parse_retry_after, path_for
+
+EP = Endpoint("localhost")
+
+
+def call_for(
+    op: object, collection: str | None = "docs", body: dict[str, object] | None = None
+) -> Call:
+    return Call(op, collection, "rest", body, None, 1e12, EP)  # type: ignore[arg-type]
+
+
+def test_path_quotes_the_collection_name() -> None:
+    assert path_for(call_for(QUERY_POINTS, "a b/c")) == "/collections/a%20b%2Fc/points/query"
+    assert path_for(call_for(HEALTH, None)) == "/"
+
+
+def test_body_is_encoded_with_orjson_unless_already_encoded() -> None:
+    assert encode_body(call_for(QUERY_POINTS, body={"limit": 3})) == b'{"limit":3}'
+    call = call_for(QUERY_POINTS, body={"limit": 3})
+    call.encoded = b"precomputed"
+    assert encode_body(call) == b"precomputed"
+    assert encode_body(call_for(HEALTH, None)) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (404, errors.NotFound),
+        (409, errors.AlreadyExists),
+        (400, errors.InvalidArgument),
+        (422, errors.InvalidArgument),
+        (401, errors.Unauthenticated),
+        (403, errors.PermissionDenied),
+        (429, errors.ResourceExhausted),
+        (408, errors.DeadlineExceeded),
+        (504, errors.DeadlineExceeded),
+        (502, errors.Unavailable),
+        (503, errors.Unavailable),
+        (500, errors.ServerError),
+        (418, errors.ServerError),
+    ],
+)
+def test_status_classification(status: int, kind: type[errors.ApiError]) -> None:
+    body = orjson.dumps({"status": {"error": "the message"}, "time": 0.0})
+    error = error_for(status, body, None)
+    assert type(error) is kind
+    assert error.message == "the message"
+    assert error.status == status
+    assert error.protocol == "rest"
+
+
+def test_payload_too_large_is_recognised_by_qdrants_message() -> None:
+    msg = "Payload error: JSON payload (40000000 bytes) is larger than allowed (limit: 33554432 bytes)."
+    error = error_for(400, orjson.dumps({"status": {"error": msg}}), None)
+    assert isinstance(error, errors.PayloadTooLarge)
+
+
+def test_plain_text_401_keeps_the_text() -> None:
+    error = error_for(401, b"Must provide an API key or an Authorization bearer token", None)
+    assert isinstance(error, errors.Unauthenticated)
+    assert error.message.startswith("Must provide")
+
+
+def test_retry_after() -> None:
+    error = error_for(429, b"{}", "2.5")
+    assert isinstance(error, errors.ResourceExhausted)
+    assert error.retry_after == 2.5
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") is None
+    assert parse_retry_after("-1") is None
+    assert parse_retry_after(None) is None
+
+
+def test_decode_query_and_scroll() -> None:
+    raw = orjson.dumps(
+        {
+            "result": {"points": [{"id": 1, "version": 3, "score": 0.1, "payload": {"a": 1}}]},
+            "status": "ok",
+        }
+    )
+    assert decode(call_for(QUERY_POINTS), 200, raw, None) == [
+        ScoredPoint(1, as_float32(0.1), 3, {"a": 1})
+    ]
+    raw = orjson.dumps({"result": {"points": [{"id": "x", "payload": {}}], "next_page_offset": 7}})
+    assert decode(call_for(SCROLL), 200, raw, None) == ([Record("x", None, None)], 7)
+
+
+def test_decode_health_has_no_envelope() -> None:
+    raw = orjson.dumps(
+        {"title": "qdrant - vector search engine", "version": "1.18.1", "commit": "c"}
+    )
+    assert decode(call_for(HEALTH, None), 200, raw, None) == HealthInfo(
+        "qdrant - vector search engine", "1.18.1", "c"
+    )
+
+
+def test_unexpected_answer_is_a_server_error() -> None:
+    with pytest.raises(errors.ServerError, match="unexpected response"):
+        decode(call_for(CREATE_COLLECTION), 200, b"<html>", None)
+
+
+def test_errors_are_raised_from_decode() -> None:
+    with pytest.raises(errors.NotFound):
+        decode(call_for(QUERY_POINTS), 404, b'{"status":{"error":"Not found"}}', None)
