@@ -38,21 +38,35 @@ from qdpool.models import (
     VectorParams,
 )
 from qdpool.pipeline import Handler, Interceptor, Pipeline
+from qdpool.policies import (
+    BreakerPolicy,
+    ConcurrencyPolicy,
+    FallbackPolicy,
+    HedgePolicy,
+    RateLimitPolicy,
+    RetryBudgetPolicy,
+    RetryPolicy,
+    override,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AlreadyExists",
     "ApiError",
+    "BreakerPolicy",
     "Call",
     "CircuitOpen",
     "Client",
     "ClientClosed",
     "CollectionInfo",
+    "ConcurrencyPolicy",
     "DeadlineExceeded",
     "Endpoint",
+    "FallbackPolicy",
     "Handler",
     "HealthInfo",
+    "HedgePolicy",
     "Interceptor",
     "InvalidArgument",
     "InvalidInput",
@@ -64,9 +78,12 @@ __all__ = [
     "Point",
     "PoolConfig",
     "QdpoolError",
+    "RateLimitPolicy",
     "Record",
     "ResourceExhausted",
     "RetryBudgetExhausted",
+    "RetryBudgetPolicy",
+    "RetryPolicy",
     "ScoredPoint",
     "ServerError",
     "SnapshotInfo",
@@ -76,4 +93,5 @@ __all__ = [
     "VectorParams",
     "__version__",
     "connect",
+    "override",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -21,6 +22,8 @@ from typing import Any
 
 import httpx
 import orjson
+from opentelemetry.metrics import MeterProvider
+from opentelemetry.trace import TracerProvider
 
 from qdpool import call as ops
 from qdpool import validate
@@ -28,8 +31,10 @@ from qdpool.call import Call, Operation
 from qdpool.config import PoolConfig
 from qdpool.endpoint import Endpoint
 from qdpool.errors import ClientClosed, InvalidInput
+from qdpool.events import Observer
 from qdpool.interceptors.auth import Auth
 from qdpool.interceptors.deadline import Deadline
+from qdpool.interceptors.resilience import resilience_chain
 from qdpool.models import (
     CollectionInfo,
     Filter,
@@ -41,6 +46,16 @@ from qdpool.models import (
     UpdateResult,
 )
 from qdpool.pipeline import Interceptor, Pipeline
+from qdpool.policies import (
+    BreakerPolicy,
+    ConcurrencyPolicy,
+    FallbackPolicy,
+    HedgePolicy,
+    RateLimitPolicy,
+    RetryBudgetPolicy,
+    RetryPolicy,
+)
+from qdpool.telemetry import Telemetry, combine
 from qdpool.transport.base import Transport
 from qdpool.transport.grpc import GrpcTransport
 from qdpool.transport.rest import AiohttpTransport
@@ -85,6 +100,16 @@ class Client:
     ``start()`` and ``close()``). Every method takes keyword overrides ``protocol=``
     (``"rest"`` or ``"grpc"``) and ``timeout=`` (seconds, for the whole call, retries
     included).
+
+    Resilience (docs/resilience.md): ``retry``, ``retry_budget``, ``breaker`` and
+    ``concurrency`` are on by default; ``rate_limit``, ``hedge`` and ``fallback`` are
+    off unless given; pass None to turn one off. ``observer`` receives their events;
+    ``rng`` seeds the backoff jitter. ``qdpool.override()`` changes the retry or hedge
+    policy for some calls without touching these defaults.
+
+    Telemetry (docs/observability.md): with ``telemetry=True`` (the default) every
+    call is traced and measured through ``tracer_provider`` and ``meter_provider``,
+    the global OpenTelemetry providers when None (no-ops until an SDK is set up).
     """
 
     def __init__(
@@ -104,6 +129,18 @@ class Client:
         max_rest_body: int = MAX_REST_BODY,
         max_grpc_message: int = MAX_GRPC_MESSAGE,
         clock: Callable[[], float] = time.monotonic,
+        retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008 (frozen value objects)
+        retry_budget: RetryBudgetPolicy | None = RetryBudgetPolicy(),  # noqa: B008
+        breaker: BreakerPolicy | None = BreakerPolicy(),  # noqa: B008
+        concurrency: ConcurrencyPolicy | None = ConcurrencyPolicy(),  # noqa: B008
+        rate_limit: RateLimitPolicy | None = None,
+        hedge: HedgePolicy | None = None,
+        fallback: FallbackPolicy | None = None,
+        observer: Observer | None = None,
+        rng: random.Random | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+        telemetry: bool = True,
     ) -> None:
         self.endpoint = endpoint
         self.protocol = validate.protocol(protocol)
@@ -136,7 +173,32 @@ class Client:
             if transports is not None
             else self._open_transports(endpoint, rest_transport, httpx_client, ssl_context, clock)
         )
-        chain: list[Interceptor] = [*interceptors, Deadline(clock)]
+        self._telemetry = (
+            Telemetry(tracer_provider=tracer_provider, meter_provider=meter_provider)
+            if telemetry
+            else None
+        )
+        head: list[Interceptor] = []
+        if self._telemetry is not None:
+            head.append(self._telemetry.call_interceptor)
+            observer = combine(self._telemetry.observer, observer)
+            self._telemetry.watch_pools(endpoint, self.transports, self.pool_config)
+        chain: list[Interceptor] = [*head, *interceptors, Deadline(clock)]
+        chain += resilience_chain(
+            retry=retry,
+            retry_budget=retry_budget,
+            breaker=breaker,
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            hedge=hedge,
+            fallback=fallback,
+            protocols=self.protocols,
+            observer=observer,
+            rng=rng,
+            clock=clock,
+        )
+        if self._telemetry is not None:
+            chain.append(self._telemetry.attempt_interceptor)
         if api_key is not None:
             chain.append(Auth(api_key))
         self.pipeline = Pipeline(chain, Dispatch({endpoint: self.transports}))
@@ -191,6 +253,8 @@ class Client:
         if self._closed:
             return
         self._closed = True
+        if self._telemetry is not None:
+            self._telemetry.close()
         for transport in self.transports.values():
             await transport.aclose()
 

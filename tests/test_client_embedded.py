@@ -58,7 +58,11 @@ async def collection(client: qdpool.Client) -> AsyncIterator[str]:
 
 async def seed(client: qdpool.Client, name: str, n: int = 50) -> None:
     points = [
-        {"id": i, "vector": vec(i), "payload": {**PAYLOAD, "price": i, "category": "index" if i % 2 else "ops"}}
+        {
+            "id": i,
+            "vector": vec(i),
+            "payload": {**PAYLOAD, "price": i, "category": "index" if i % 2 else "ops"},
+        }
         for i in range(1, n + 1)
     ]
     result = await client.upsert(name, points)
@@ -199,7 +203,9 @@ async def test_results_are_equal_across_protocols(server: Any) -> None:
                 lambda p: c.retrieve(name, [1, 2, 3], with_vector=True, protocol=p),
                 lambda p: c.query_points(name, vec(3), limit=5, with_vector=True, protocol=p),
                 lambda p: c.scroll(name, limit=10, offset=5, protocol=p),
-                lambda p: c.count(name, filter={"must": [{"key": "price", "range": {"gte": 10}}]}, protocol=p),
+                lambda p: c.count(
+                    name, filter={"must": [{"key": "price", "range": {"gte": 10}}]}, protocol=p
+                ),
                 lambda p: c.get_collection(name, protocol=p),
                 lambda p: c.list_snapshots(name, protocol=p),
             ):
@@ -210,8 +216,16 @@ async def test_results_are_equal_across_protocols(server: Any) -> None:
 
 async def test_start_fails_fast_naming_the_address() -> None:
     with pytest.raises(errors.Unavailable, match="127.0.0.1:1"):
-        async with qdpool.connect("http://127.0.0.1:1", grpc_url="http://127.0.0.1:1", protocols=("grpc",), protocol="grpc", pool=qdpool.PoolConfig(connect_timeout=0.5)):
+        async with qdpool.connect(
+            "http://127.0.0.1:1",
+            grpc_url="http://127.0.0.1:1",
+            protocols=("grpc",),
+            protocol="grpc",
+            pool=qdpool.PoolConfig(connect_timeout=0.5),
+        ):
             pass
     with pytest.raises(errors.Unavailable, match="127.0.0.1:1"):
-        async with qdpool.connect("http://127.0.0.1:1", protocols=("rest",), pool=qdpool.PoolConfig(connect_timeout=0.5)):
+        async with qdpool.connect(
+            "http://127.0.0.1:1", protocols=("rest",), pool=qdpool.PoolConfig(connect_timeout=0.5)
+        ):
             pass

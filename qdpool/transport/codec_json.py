@@ -8,6 +8,7 @@ while each transport maps its own library's exceptions at its own boundary.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -132,12 +133,13 @@ def _id(value: Any) -> int | str:
 
 
 def _vector(value: Any) -> Any:
+    """Vectors rounded to float32 in C (``array('f')``), as the server stores them."""
     if value is None:
         return None
     if isinstance(value, list):
-        return [as_float32(x) for x in value]
+        return array("f", value).tolist()
     if isinstance(value, dict):
-        return {name: [as_float32(x) for x in vec] for name, vec in value.items()}
+        return {name: array("f", vec).tolist() for name, vec in value.items()}
     raise ValueError(f"bad vector {type(value).__name__}")
 
 

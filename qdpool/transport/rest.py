@@ -117,6 +117,24 @@ class AiohttpTransport:
             ) from None
         return decode(call, status, raw, retry_after)
 
+    def pool_stats(self) -> tuple[int, int, int] | None:
+        """``(idle, used, waiting)`` connections of the pool, for telemetry; None when closed.
+
+        aiohttp has no public pool counters, so this reads its connector's
+        bookkeeping and reports nothing if that ever changes shape.
+        """
+        session = self._session
+        if session is None or self._closed:
+            return None
+        connector: Any = session.connector
+        try:
+            idle = sum(len(conns) for conns in connector._conns.values())
+            used = len(connector._acquired)
+            waiting = sum(len(waiters) for waiters in connector._waiters.values())
+        except (AttributeError, TypeError):
+            return None
+        return idle, used, waiting
+
     async def aclose(self) -> None:
         self._closed = True
         if self._session is not None:

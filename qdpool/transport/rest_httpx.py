@@ -114,6 +114,23 @@ class HttpxTransport:
         status = resp.status_code
         return decode(call, status, raw, resp.headers.get("retry-after") if status == 429 else None)
 
+    def pool_stats(self) -> tuple[int, int, int] | None:
+        """``(idle, used, waiting)`` connections of the pool, for telemetry; None when unknown.
+
+        Read from httpcore's pool behind httpx's default transport; a client with a
+        transport of its own reports nothing.
+        """
+        if self._closed:
+            return None
+        pool: Any = getattr(getattr(self._client, "_transport", None), "_pool", None)
+        try:
+            connections = pool.connections
+            idle = sum(1 for c in connections if c.is_idle())
+            waiting = sum(1 for r in pool._requests if r.connection is None)
+        except (AttributeError, TypeError):
+            return None
+        return idle, len(connections) - idle, waiting
+
     async def aclose(self) -> None:
         if self._closed:
             return

@@ -1,0 +1,266 @@
+"""Bulk ingestion: N x dim points through qdpool and through qdrant-client's ``upload_points``.
+
+Each run happens in a fresh Python process (``python -m benchmarks.ingest``) so
+that its peak memory is its own: the child builds the vectors (a float32 numpy
+array: the baseline), resets the kernel's peak-RSS mark, opens its client, and
+ingests; it reports points/s, client CPU, and peak RSS above the baseline. Points
+are made lazily, as Python lists, right before they are handed to the client,
+so what the peak shows is what the client holds on to.
+
+- qdpool: ``upsert()`` calls of ``batch`` points, at most ``parallel`` in flight,
+  ``wait=True``; by default 1,000-point batches (like qdrant-client's), and in the
+  ``-split`` runs batches too big for one request (10,000 x 384-d is ~75 MB of
+  JSON), which the client splits into requests that fit (REST: 32 MiB bodies;
+  gRPC: 16 MiB messages) on its own.
+- qdrant-client: ``upload_points(points, batch_size, parallel=1, wait=True)``:
+  its batch size is a count, so it is the seed's 1,000 (safe under the 32 MiB cap
+  at 384-d); ``parallel`` > 1 forks worker processes, whose memory and CPU would
+  escape this measurement, so it stays at 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import gc
+import importlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks import dataset
+from benchmarks.server import Target
+from benchmarks.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSpec:
+    """An ingestion run; ``split`` runs hand qdpool batches too big for one request."""
+
+    name: str
+    label: str
+    family: str
+    protocol: str
+    split: bool = False
+
+
+INGEST_SPECS: tuple[IngestSpec, ...] = (
+    IngestSpec("qdpool-rest", "qdpool REST (aiohttp)", "qdpool", "rest"),
+    IngestSpec("qdpool-grpc", "qdpool gRPC", "qdpool", "grpc"),
+    IngestSpec("qdpool-rest-split", "qdpool REST, large batches split", "qdpool", "rest", True),
+    IngestSpec("qdpool-grpc-split", "qdpool gRPC, large batches split", "qdpool", "grpc", True),
+    IngestSpec("qc-rest", "qdrant-client REST upload_points", "qdrant-client", "rest"),
+    IngestSpec("qc-grpc", "qdrant-client gRPC upload_points", "qdrant-client", "grpc"),
+)
+QC_BATCH = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    name: str
+    label: str
+    points: int
+    seconds: float
+    cpu: float
+    peak_rss_mb: float
+    baseline_rss_mb: float
+    config: str
+    error: str | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.points / self.seconds if self.seconds else 0.0
+
+
+# ---------------------------------------------------------------- parent side
+
+
+def select(names: tuple[str, ...]) -> list[IngestSpec]:
+    if not names:
+        return list(INGEST_SPECS)
+    known = {s.name for s in INGEST_SPECS}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown ingest run(s) {unknown}; known: {', '.join(sorted(known))}")
+    return [s for s in INGEST_SPECS if s.name in names]
+
+
+def run_all(target: Target, settings: Settings, specs: list[IngestSpec]) -> list[IngestResult]:
+    """Every ingestion run, each into a fresh collection that is dropped afterwards."""
+    results = []
+    for spec in specs:
+        collection = f"bench_ingest_{spec.name.replace('-', '_')}"
+        asyncio.run(dataset.create_collection(target, collection, settings.dim))
+        try:
+            result = _run_child(target, settings, spec, collection)
+            if result.error is None:
+                stored = asyncio.run(dataset.count(target, collection))
+                if stored != settings.ingest_points:
+                    result = _failed(spec, f"stored {stored} of {settings.ingest_points} points")
+        finally:
+            asyncio.run(dataset.drop_collection(target, collection))
+        results.append(result)
+        print(
+            f"  ingest {spec.name:<12} {result.rate:9.0f} points/s  "
+            f"peak +{result.peak_rss_mb:6.1f} MB  {result.error or ''}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return results
+
+
+def _run_child(
+    target: Target, settings: Settings, spec: IngestSpec, collection: str
+) -> IngestResult:
+    cmd = [
+        sys.executable, "-m", "benchmarks.ingest",
+        "--client", spec.name,
+        "--rest-url", target.rest_url,
+        "--grpc-url", target.grpc_url,
+        "--collection", collection,
+        "--points", str(settings.ingest_points),
+        "--dim", str(settings.dim),
+        "--batch", str(settings.ingest_split_batch if spec.split else settings.ingest_batch),
+        "--parallel", str(settings.ingest_split_parallel if spec.split else settings.ingest_parallel),
+    ]  # fmt: skip
+    env = dict(os.environ)
+    if target.api_key:
+        env["QDPOOL_BENCH_API_KEY"] = target.api_key
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        return _failed(spec, f"exit {proc.returncode}: {proc.stderr.strip()[-500:]}")
+    return IngestResult(**json.loads(lines[-1]))
+
+
+def _failed(spec: IngestSpec, error: str) -> IngestResult:
+    return IngestResult(spec.name, spec.label, 0, 0.0, 0.0, 0.0, 0.0, "", error)
+
+
+# ---------------------------------------------------------------- child side
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def _reset_peak() -> bool:
+    """Reset the kernel's peak-RSS mark to the current RSS (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+async def _qdpool(args: argparse.Namespace, target: Target, points: Any, n: int) -> float:
+    import qdpool
+
+    client = qdpool.connect(
+        target.rest_url, grpc_url=target.grpc_url, api_key=target.api_key, protocol=args.protocol
+    )
+    async with client:
+        queue = iter(range(0, n, args.batch))
+
+        async def worker() -> None:
+            for start in queue:
+                batch = list(points(start, min(start + args.batch, n)))
+                await client.upsert(args.collection, batch, wait=True)
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(args.parallel)))
+        return time.perf_counter() - t0
+
+
+async def _official(args: argparse.Namespace, target: Target, points: Any, n: int) -> float:
+    from qdrant_client import AsyncQdrantClient, models
+
+    options: dict[str, Any] = {
+        "url": target.rest_url,
+        "api_key": target.api_key,
+        "https": target.rest_url.startswith("https"),
+        "timeout": 60,
+        "check_compatibility": False,
+    }
+    if args.protocol == "grpc":
+        options.update(prefer_grpc=True, grpc_port=target.grpc_port)
+    client = AsyncQdrantClient(**options)
+    structs = (
+        models.PointStruct(id=p["id"], vector=p["vector"], payload=p["payload"])
+        for p in points(0, n)
+    )
+    try:
+        t0 = time.perf_counter()
+        # Synchronous despite the async client: it runs a blocking uploader in this thread.
+        client.upload_points(args.collection, structs, batch_size=QC_BATCH, parallel=1, wait=True)
+        return time.perf_counter() - t0
+    finally:
+        await client.close()
+
+
+def child_main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m benchmarks.ingest")
+    p.add_argument("--client", required=True, choices=[s.name for s in INGEST_SPECS])
+    p.add_argument("--rest-url", required=True)
+    p.add_argument("--grpc-url", required=True)
+    p.add_argument("--collection", required=True)
+    p.add_argument("--points", type=int, required=True)
+    p.add_argument("--dim", type=int, required=True)
+    p.add_argument("--batch", type=int, required=True)
+    p.add_argument("--parallel", type=int, required=True)
+    args = p.parse_args(argv)
+    spec = next(s for s in INGEST_SPECS if s.name == args.client)
+    args.protocol = spec.protocol
+    target = Target(args.rest_url, args.grpc_url, os.environ.get("QDPOOL_BENCH_API_KEY"))
+    data = dataset.vectors(args.points, args.dim, seed=11)
+
+    def points(start: int, stop: int) -> Iterator[dict[str, Any]]:
+        for i in range(start, stop):
+            yield {"id": i, "vector": data[i].tolist(), "payload": dataset.payload(i)}
+
+    # Import the client's library before the baseline: its code is not what is measured.
+    importlib.import_module("qdpool" if spec.family == "qdpool" else "qdrant_client")
+    gc.collect()
+    baseline = _rss_mb()
+    if not _reset_peak():
+        raise SystemExit("cannot reset the peak RSS mark (/proc/self/clear_refs)")
+    cpu0 = time.process_time()
+    run = _qdpool if spec.family == "qdpool" else _official
+    seconds = asyncio.run(run(args, target, points, args.points))
+    cpu = time.process_time() - cpu0
+    if spec.family == "qdpool":
+        config = f"upsert() of {args.batch:,} points, {args.parallel} in flight, wait=True"
+    else:
+        config = f"upload_points(batch_size={QC_BATCH:,}, parallel=1, wait=True)"
+    result = IngestResult(
+        spec.name,
+        spec.label,
+        args.points,
+        seconds,
+        cpu,
+        round(_peak_rss_mb() - baseline, 1),
+        round(baseline, 1),
+        config,
+    )
+    print(json.dumps(dataclasses.asdict(result)))
+
+
+if __name__ == "__main__":
+    child_main()

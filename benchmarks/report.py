@@ -1,0 +1,225 @@
+"""The Markdown table and the JSON dump of a run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.ingest import IngestResult
+from benchmarks.latency import ClientRuns
+from benchmarks.machine import one_line
+from benchmarks.overhead import OverheadResult
+from benchmarks.settings import Settings
+from benchmarks.summary import Row
+from benchmarks.targets import Check
+
+SEED_TABLE = (
+    "The seed's figures (qdrant-client on a real Qdrant 1.18.1 over `localhost`): REST async "
+    "p50 2.40 / p95 2.98 / max 29.83 ms, 100 in parallel 158.3 ms (632 req/s); "
+    "gRPC *sync* p50 1.11 / p95 1.38 / max 9.53 ms."
+)
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything one run produced."""
+
+    started: str
+    seconds: float
+    machine: dict[str, Any]
+    server: str
+    settings: Settings
+    table: list[Row] = field(default_factory=list)
+    results: dict[str, ClientRuns] = field(default_factory=dict)
+    checks: list[Check] = field(default_factory=list)
+    defaults: list[str] = field(default_factory=list)
+    overhead: OverheadResult | None = None
+    ingest: list[IngestResult] = field(default_factory=list)
+    plots: list[Path] = field(default_factory=list)
+
+
+def _f(value: float, digits: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def _pct(fraction: float) -> str:
+    return "–" if math.isnan(fraction) else f"{fraction * 100:.0f}%"
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return lines
+
+
+def markdown(r: Report) -> str:
+    s = r.settings
+    out = [
+        "# qdpool benchmark results",
+        "",
+        f"Run {r.started} UTC, {r.seconds:.0f} s. Machine: {one_line(r.machine)}.",
+        f"Server: {r.server}.",
+        "",
+        f"Collection: {s.points:,} points x {s.dim}-d (cosine), seeded in {s.seed_batch:,}-point "
+        f"batches; every client runs the same `query_points` (limit {s.limit}, payload on). "
+        f"{s.rounds} rounds in alternating order; per client and round: {s.warmup} warm-up calls, "
+        f"{s.sequential} sequential, {s.burst} at once, and {s.throughput_calls:,} calls at each "
+        f"concurrency {', '.join(map(str, s.concurrency))}. Client CPU is `time.process_time()` "
+        "of the client process (all its threads) per call; latency percentiles pool the "
+        "sequential calls of all rounds; other figures are medians over rounds.",
+        "",
+    ]
+    if r.checks:
+        out += ["## Targets", ""]
+        out += _table(
+            ("target", "measured", "bound", "verdict", "how"),
+            (
+                (c.name, f"{_f(c.measured)} {c.unit}", f"{c.op} {c.bound:g} {c.unit}", c.verdict, c.detail)
+                for c in r.checks
+            ),
+        )
+        out.append("")
+    if r.defaults:
+        out += ["## Defaults these figures favour", ""] + [f"- {d}" for d in r.defaults] + [""]
+    if r.table:
+        out += _latency_section(r)
+    if r.overhead is not None:
+        out += _overhead_section(r.overhead)
+    if r.ingest:
+        out += _ingest_section(r.ingest)
+    if r.plots:
+        out += ["## Plots", ""] + [f"![{p.stem}]({p.name})" for p in r.plots] + [""]
+    out += ["## For reference", "", SEED_TABLE, ""]
+    return "\n".join(out)
+
+
+def _latency_section(r: Report) -> list[str]:
+    s = r.settings
+    out = [f"## Query latency and client CPU ({s.sequential} sequential calls x {s.rounds} rounds)", ""]
+    out += _table(
+        ("client", "p50 ms", "p95 ms", "p99 ms", "max ms", "client CPU/call µs", "rounds spread",
+         "server CPU/call µs", f"{s.burst} at once: ms", f"{s.burst} at once: req/s"),
+        (
+            (row.label, _f(row.p50, 3), _f(row.p95, 3), _f(row.p99, 3), _f(row.max, 2),
+             _f(row.cpu_us, 0), f"±{row.cpu_spread * 50:.0f}%", _f(row.server_cpu_us, 0),
+             _f(row.burst_ms, 1), _f(row.burst_rate, 0))
+            if row.error is None
+            else (row.label, f"failed: {row.error}", *("–",) * 8)
+            for row in r.table
+        ),
+    )  # fmt: skip
+    levels = s.concurrency
+    out += ["", f"## Throughput by concurrency ({s.throughput_calls:,} calls per run)", ""]
+    header = ["client"]
+    for c in levels:
+        header += [f"c={c} req/s", f"c={c} CPU/call µs", f"c={c} p50 ms"]
+    top = max(levels)
+    header.append(f"server CPU at c={top}")
+    out += _table(
+        header,
+        (
+            [row.label]
+            + [
+                x
+                for c in levels
+                for x in (_f(row.rate.get(c, math.nan), 0), _f(row.cpu_at.get(c, math.nan), 0),
+                          _f(row.p50_at.get(c, math.nan), 3))  # fmt: skip
+            ]
+            + [_pct(row.server_busy_at.get(top, math.nan))]
+            for row in r.table
+            if row.error is None
+        ),
+    )
+    out += [
+        "",
+        "Server CPU is the server process's CPU time over the run's wall time: near 100% (one "
+        "core) means the server, not the client, set the pace.",
+        "",
+    ]
+    return out
+
+
+def _overhead_section(o: OverheadResult) -> list[str]:
+    out = ["## Pipeline overhead over a null transport", ""]
+    out.append(f"Default chain: `{o.default_chain or 'n/a'}`.")
+    out.append("")
+    out += _table(
+        ("variant", "µs per call", "over bare transport, µs", "chain / note"),
+        ((m.name, _f(m.us), _f(m.over_bare), f"`{m.note}`" if m.note else "") for m in o.rows),
+    )
+    for name, why in o.missing.items():
+        out.append(f"| {name} | n/a | n/a | {why} |")
+    out.append("")
+    return out
+
+
+def _ingest_section(results: list[IngestResult]) -> list[str]:
+    out = ["## Bulk ingestion", ""]
+    out += _table(
+        ("run", "points", "seconds", "points/s", "client CPU s", "peak RSS over baseline MB", "how"),
+        (
+            (i.label, f"{i.points:,}", _f(i.seconds), _f(i.rate, 0), _f(i.cpu),
+             _f(i.peak_rss_mb, 1), i.config)
+            if i.error is None
+            else (i.label, "–", "–", "–", "–", "–", f"failed: {i.error}")
+            for i in results
+        ),
+    )  # fmt: skip
+    out += [
+        "",
+        "Peak RSS is the run's own process, above its baseline (vectors in a numpy array, "
+        "libraries imported), from the kernel's high-water mark reset before ingesting.",
+        "",
+    ]
+    return out
+
+
+def as_json(r: Report) -> dict[str, Any]:
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        if isinstance(value, Path):
+            return str(value)
+        return value
+
+    return clean(
+        {
+            "started": r.started,
+            "seconds": r.seconds,
+            "machine": r.machine,
+            "server": r.server,
+            "settings": dataclasses.asdict(r.settings),
+            "targets": [
+                {**dataclasses.asdict(c), "verdict": c.verdict} for c in r.checks
+            ],
+            "defaults": r.defaults,
+            "clients": [dataclasses.asdict(row) for row in r.table],
+            "sequential_latencies_ms": {
+                name: [x * 1e3 for s in runs.sequential for x in s.latencies]
+                for name, runs in r.results.items()
+            },
+            "overhead": None if r.overhead is None else dataclasses.asdict(r.overhead),
+            "ingest": [dataclasses.asdict(i) for i in r.ingest],
+        }
+    )
+
+
+def write(r: Report) -> list[Path]:
+    out = r.settings.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    md, js = out / "results.md", out / "results.json"
+    md.write_text(markdown(r))
+    js.write_text(json.dumps(as_json(r), indent=1))
+    return [md, js]

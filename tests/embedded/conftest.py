@@ -1,0 +1,44 @@
+"""Fixtures for the embedded-server tests (helpers live in ``embedded_support``)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+
+import aiohttp
+import grpc.aio
+import pytest
+import pytest_asyncio
+from embedded_support import Grpc, Rest, grpc_channel
+
+from qdpool.embedded import EmbeddedQdrant
+
+
+@pytest_asyncio.fixture(scope="session")
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def rest(server: EmbeddedQdrant, http: aiohttp.ClientSession) -> Rest:
+    return Rest(http, server.rest_url)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def shared_channel(server: EmbeddedQdrant) -> AsyncIterator[grpc.aio.Channel]:
+    channel = grpc_channel(server)
+    yield channel
+    await channel.close()
+
+
+@pytest.fixture
+def grpc_call(shared_channel: grpc.aio.Channel) -> Grpc:
+    return Grpc(shared_channel)
+
+
+@pytest.fixture
+def collection_name(request: pytest.FixtureRequest) -> str:
+    """A collection name no other test uses."""
+    return re.sub(r"\W", "_", request.node.name[:40]) + "_" + uuid.uuid4().hex[:8]

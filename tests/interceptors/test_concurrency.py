@@ -1,0 +1,222 @@
+"""Concurrency limit: per endpoint, per attempt, FIFO, deadline-bounded, adaptive (AIMD)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from qdpool import call as ops
+from qdpool.call import Call
+from qdpool.endpoint import Endpoint
+from qdpool.errors import DeadlineExceeded, Unavailable
+from qdpool.events import NullObserver
+from qdpool.interceptors.concurrency import Concurrency, Limiter
+from qdpool.interceptors.retry import Retry
+from qdpool.pipeline import Pipeline
+from qdpool.policies import ConcurrencyPolicy, RetryPolicy
+
+ENDPOINT = Endpoint("127.0.0.1")
+OTHER = Endpoint("127.0.0.2")
+
+
+def make_call(timeout: float = 30.0, endpoint: Endpoint = ENDPOINT) -> Call:
+    return Call(ops.COUNT, "docs", "rest", {}, None, time.monotonic() + timeout, endpoint)
+
+
+class Gate:
+    """A handler that holds every attempt until released, recording the peak in flight."""
+
+    def __init__(self) -> None:
+        self.open = asyncio.Event()
+        self.in_flight = 0
+        self.peak = 0
+        self.order: list[int] = []
+
+    async def __call__(self, call: Call) -> Any:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            await self.open.wait()
+            self.order.append(call.attempt)
+            return call.attempt
+        finally:
+            self.in_flight -= 1
+
+
+class Waits(NullObserver):
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def on_concurrency_wait(self, call: Call, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+async def test_limit_holds_and_waiters_are_served_in_order() -> None:
+    gate = Gate()
+    waits = Waits()
+    concurrency = Concurrency(ConcurrencyPolicy(limit=3), observer=waits)
+    pipeline = Pipeline([concurrency], gate)
+    calls = [make_call() for _ in range(10)]
+    for i, call in enumerate(calls):
+        call.attempt = i  # a label to check the order by
+    tasks = [asyncio.create_task(pipeline(call)) for call in calls]  # type: ignore[arg-type]
+    await asyncio.sleep(0.01)
+    limiter = concurrency.limiter(ENDPOINT)
+    assert gate.in_flight == 3 and limiter.in_flight == 3 and limiter.waiting == 7
+    assert "3/3 in flight, 7 waiting" in repr(limiter)
+    gate.open.set()
+    assert await asyncio.gather(*tasks) == list(range(10))
+    assert gate.peak == 3
+    assert gate.order[:3] == [0, 1, 2] and sorted(gate.order[3:]) == gate.order[3:]
+    assert limiter.in_flight == 0 and len(waits.waits) == 7
+
+
+async def test_limits_are_per_endpoint() -> None:
+    gate = Gate()
+    pipeline = Pipeline([Concurrency(ConcurrencyPolicy(limit=1))], gate)
+    tasks = [
+        asyncio.create_task(pipeline(make_call(endpoint=e)))  # type: ignore[arg-type]
+        for e in (ENDPOINT, OTHER, ENDPOINT)
+    ]
+    await asyncio.sleep(0.01)
+    assert gate.in_flight == 2
+    gate.open.set()
+    await asyncio.gather(*tasks)
+
+
+async def test_waiting_is_bounded_by_the_deadline() -> None:
+    gate = Gate()
+    pipeline = Pipeline([Concurrency(ConcurrencyPolicy(limit=1))], gate)
+    holder = asyncio.create_task(pipeline(make_call()))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    start = time.monotonic()
+    with pytest.raises(DeadlineExceeded) as caught:
+        await pipeline(make_call(timeout=0.05))
+    elapsed = time.monotonic() - start
+    assert 0.04 <= elapsed < 0.2
+    assert caught.value.sent is False
+    gate.open.set()
+    await holder
+    assert gate.peak == 1
+
+
+async def test_a_call_already_out_of_time_does_not_queue() -> None:
+    gate = Gate()
+    pipeline = Pipeline([Concurrency(ConcurrencyPolicy(limit=1))], gate)
+    holder = asyncio.create_task(pipeline(make_call()))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    with pytest.raises(DeadlineExceeded):
+        await pipeline(make_call(timeout=-1))
+    gate.open.set()
+    await holder
+
+
+async def test_a_cancelled_waiter_gives_its_turn_away() -> None:
+    gate = Gate()
+    concurrency = Concurrency(ConcurrencyPolicy(limit=1))
+    pipeline = Pipeline([concurrency], gate)
+    first = asyncio.create_task(pipeline(make_call()))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    second = asyncio.create_task(pipeline(make_call()))  # type: ignore[arg-type]
+    third = asyncio.create_task(pipeline(make_call()))  # type: ignore[arg-type]
+    await asyncio.sleep(0.01)
+    second.cancel()
+    gate.open.set()
+    await first
+    await third
+    with pytest.raises(asyncio.CancelledError):
+        await second
+    assert concurrency.limiter(ENDPOINT).in_flight == 0
+
+
+async def test_no_slot_is_held_during_a_retry_backoff() -> None:
+    """With limit 1, a call sleeping before its retry must not block another call."""
+    concurrency = Concurrency(ConcurrencyPolicy(limit=1))
+    limiter = concurrency.limiter(ENDPOINT)
+    backing_off = asyncio.Event()
+    resume = asyncio.Event()
+    held_during_backoff: list[int] = []
+
+    async def sleep(seconds: float) -> None:
+        held_during_backoff.append(limiter.in_flight)
+        backing_off.set()
+        await resume.wait()
+
+    failures = iter([True])
+
+    async def handler(call: Call) -> Any:
+        if call.collection == "flaky" and next(failures, False):
+            raise Unavailable("down", protocol="rest", status=503)
+        return call.collection
+
+    retry = Retry(RetryPolicy(), sleep=sleep, random=lambda: 0.5)
+    pipeline = Pipeline([retry, concurrency], handler)
+    flaky = make_call()
+    flaky.collection = "flaky"
+    task = asyncio.create_task(pipeline(flaky))  # type: ignore[arg-type]
+    await backing_off.wait()
+    other = make_call()
+    other.collection = "other"
+    assert await asyncio.wait_for(pipeline(other), 1) == "other"
+    resume.set()
+    assert await task == "flaky"
+    assert held_during_backoff == [0]
+
+
+async def test_adaptive_limit_shrinks_on_drops_and_grows_back() -> None:
+    policy = ConcurrencyPolicy(limit=10, adaptive=True, min_limit=2, max_limit=12)
+    limiter = Limiter(policy)
+    for _ in range(5):
+        limiter.on_result(True, 10)
+    assert limiter.limit == 5  # 10 x 0.9^5 = 5.9
+    for _ in range(30):
+        limiter.on_result(True, 10)
+    assert limiter.limit == 2  # never below min_limit
+    limiter.on_result(False, 0)
+    assert limiter.limit == 2  # growth needs the limit to be in use
+    for _ in range(20):
+        limiter.on_result(False, limiter.limit)
+    assert limiter.limit == 12  # never above max_limit
+
+
+async def test_adaptive_interceptor_reacts_to_errors_and_latency() -> None:
+    clock_now = [0.0]
+    policy = ConcurrencyPolicy(limit=8, adaptive=True, latency_threshold=1.0)
+    concurrency = Concurrency(policy, clock=lambda: clock_now[0])
+    mode = {"fail": True, "latency": 0.0}
+
+    async def handler(call: Call) -> Any:
+        clock_now[0] += mode["latency"]
+        await asyncio.sleep(0)
+        if mode["fail"]:
+            raise Unavailable("overloaded", protocol="rest", status=503)
+        return 1
+
+    pipeline = Pipeline([concurrency], handler)
+    for _ in range(3):
+        with pytest.raises(Unavailable):
+            await pipeline(make_call())
+    limiter = concurrency.limiter(ENDPOINT)
+    assert limiter.limit == 5  # 8 x 0.9^3 = 5.8
+    mode.update(fail=False, latency=2.0)
+    await pipeline(make_call())
+    assert limiter.limit == 5  # 5.8 x 0.9 = 5.2: slow counts as a drop
+    mode["latency"] = 0.0
+    tasks = [asyncio.create_task(pipeline(make_call())) for _ in range(20)]  # type: ignore[arg-type]
+    await asyncio.gather(*tasks)
+    assert limiter.limit > 5
+
+
+def test_policy_defaults_and_validation() -> None:
+    import os
+
+    assert ConcurrencyPolicy().limit == 2 * (os.cpu_count() or 1)
+    with pytest.raises(ValueError):
+        ConcurrencyPolicy(limit=0)
+    with pytest.raises(ValueError):
+        ConcurrencyPolicy(limit=5, adaptive=True, min_limit=6)
+    with pytest.raises(ValueError):
+        ConcurrencyPolicy(backoff_ratio=1.0)
