@@ -1,4 +1,4 @@
-"""``python -m benchmarks`` (``make bench``): see ``benchmarks/__init__.py`` and docs/performance.md."""
+"""``python -m benchmarks`` (``make bench``); see docs/performance.md."""
 
 import sys
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from benchmarks.server import Target
 
@@ -57,12 +57,13 @@ def _raw(kind: str) -> Factory:
     def build(target: Target, collection: str, limit: int) -> BenchClient:
         from benchmarks import clients_raw
 
-        cls: type[BenchClient] = {
+        cls: Any = {
             "aiohttp": clients_raw.RawAiohttp,
             "httpx": clients_raw.RawHttpx,
             "grpc": clients_raw.RawGrpc,
         }[kind]
-        return cls(target, collection, limit)  # type: ignore[call-arg]
+        client: BenchClient = cls(target, collection, limit)
+        return client
 
     return build
 
@@ -78,7 +79,9 @@ def _official(protocol: str, keepalive: bool = False) -> Factory:
 
 SPECS: tuple[ClientSpec, ...] = (
     ClientSpec("qdpool-rest", "qdpool REST (aiohttp)", "qdpool", "rest", _qdpool("rest")),
-    ClientSpec("qdpool-rest-httpx", "qdpool REST (httpx)", "qdpool", "rest", _qdpool("rest", "httpx")),
+    ClientSpec(
+        "qdpool-rest-httpx", "qdpool REST (httpx)", "qdpool", "rest", _qdpool("rest", "httpx")
+    ),
     ClientSpec("qdpool-grpc", "qdpool gRPC", "qdpool", "grpc", _qdpool("grpc")),
     ClientSpec("raw-aiohttp", "raw aiohttp + orjson", "raw", "rest", _raw("aiohttp")),
     ClientSpec("raw-httpx", "raw httpx + orjson", "raw", "rest", _raw("httpx")),

@@ -104,7 +104,7 @@ class RawGrpc:
             self._channel = grpc.aio.secure_channel(self._target.grpc_target, creds)
         else:
             self._channel = grpc.aio.insecure_channel(self._target.grpc_target)
-        self._stub = pb.PointsStub(self._channel)
+        self._stub = pb.PointsStub(self._channel)  # type: ignore[no-untyped-call]
         self._with_payload = pb.WithPayloadSelector(enable=True)
 
     async def query(self, vector: list[float]) -> int:

@@ -6,7 +6,6 @@ the clients being measured: a broken client fails its own row, not the run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -41,9 +40,7 @@ def headers(target: Target) -> dict[str, str]:
     return h
 
 
-async def _request(
-    session: aiohttp.ClientSession, method: str, url: str, body: Any = None
-) -> Any:
+async def _request(session: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> Any:
     data = None if body is None else orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
     async with session.request(method, url, data=data) as resp:
         raw = await resp.read()
@@ -62,9 +59,12 @@ async def create_collection(target: Target, name: str, dim: int) -> None:
 
 
 async def drop_collection(target: Target, name: str) -> None:
-    async with aiohttp.ClientSession(headers=headers(target)) as session:
-        async with session.delete(f"{target.rest_url}/collections/{name}") as resp:
-            await resp.read()
+    url = f"{target.rest_url}/collections/{name}"
+    async with (
+        aiohttp.ClientSession(headers=headers(target)) as session,
+        session.delete(url) as resp,
+    ):
+        await resp.read()
 
 
 async def count(target: Target, name: str) -> int:
@@ -80,7 +80,7 @@ async def seed(target: Target, name: str, data: np.ndarray, batch: int) -> None:
     async with aiohttp.ClientSession(headers=headers(target)) as session:
         url = f"{target.rest_url}/collections/{name}/points?wait=true"
         for start in range(0, len(data), batch):
-            rows: Sequence[np.ndarray] = data[start : start + batch]
+            rows = data[start : start + batch]
             points = [
                 {"id": start + j, "vector": row, "payload": payload(start + j)}
                 for j, row in enumerate(rows)

@@ -118,6 +118,8 @@ def run_all(target: Target, settings: Settings, specs: list[IngestSpec]) -> list
 def _run_child(
     target: Target, settings: Settings, spec: IngestSpec, collection: str
 ) -> IngestResult:
+    batch = settings.ingest_split_batch if spec.split else settings.ingest_batch
+    parallel = settings.ingest_split_parallel if spec.split else settings.ingest_parallel
     cmd = [
         sys.executable, "-m", "benchmarks.ingest",
         "--client", spec.name,
@@ -126,8 +128,8 @@ def _run_child(
         "--collection", collection,
         "--points", str(settings.ingest_points),
         "--dim", str(settings.dim),
-        "--batch", str(settings.ingest_split_batch if spec.split else settings.ingest_batch),
-        "--parallel", str(settings.ingest_split_parallel if spec.split else settings.ingest_parallel),
+        "--batch", str(batch),
+        "--parallel", str(parallel),
     ]  # fmt: skip
     env = dict(os.environ)
     if target.api_key:

@@ -6,7 +6,16 @@ import os
 import platform
 from importlib import metadata
 
-PACKAGES = ("qdpool", "qdrant-client", "aiohttp", "httpx", "grpcio", "protobuf", "orjson", "opentelemetry-sdk")
+PACKAGES = (
+    "qdpool",
+    "qdrant-client",
+    "aiohttp",
+    "httpx",
+    "grpcio",
+    "protobuf",
+    "orjson",
+    "opentelemetry-sdk",
+)
 
 
 def cpu_model() -> str:
@@ -59,6 +68,4 @@ def one_line(info: dict[str, object]) -> str:
     libs = ", ".join(f"{k} {v}" for k, v in packages.items())
     mem = info.get("memory_gb")
     memory = f", {mem} GB RAM" if mem else ""
-    return (
-        f"{info['cpu']}, {info['cores']} cores{memory}; {info['os']}; {info['python']}; {libs}"
-    )
+    return f"{info['cpu']}, {info['cores']} cores{memory}; {info['os']}; {info['python']}; {libs}"

@@ -30,6 +30,11 @@ from typing import Any
 from benchmarks.targets import PIPELINE_BUDGET_US
 
 REPEATS = 7
+TELEMETRY_KINDS = (
+    ("none", "no SDK"),
+    ("off", "SDK sampling nothing"),
+    ("recording", "SDK recording"),
+)
 API_KEY = "bench-key"
 VECTOR = [0.5] * 384
 
@@ -144,7 +149,7 @@ def _alone_builders() -> dict[str, Callable[[], Any]]:
         return Hedge(HedgePolicy(delay=60.0))
 
     def fallback() -> Any:
-        from qdpool.interceptors.fallback import Fallback  # type: ignore[import-not-found]
+        from qdpool.interceptors.fallback import Fallback
         from qdpool.policies import FallbackPolicy
 
         return Fallback(FallbackPolicy())
@@ -227,7 +232,7 @@ async def _interleaved(
 ) -> dict[str, float]:
     """Median seconds per call of each variant, repeats interleaved so drift hits all alike."""
     samples: dict[str, list[float]] = {name: [] for name in variants}
-    for name, (handler, make, _) in variants.items():  # warm every path once
+    for handler, make, _ in variants.values():  # warm every path once
         await _loop(handler, make, min(n, 200))
     for _ in range(REPEATS):
         for name, (handler, make, mock) in variants.items():
@@ -255,7 +260,11 @@ async def _measure(n: int) -> OverheadResult:
             missing[name] = f"{type(exc).__name__}: {exc}"
             continue
         variants[f"{name} alone"] = (pipeline, make, mock)
-    for kind, label in (("none", "no SDK"), ("off", "SDK sampling nothing"), ("recording", "SDK recording")):
+    for kind, label in (
+        ("none", "no SDK"),
+        ("off", "SDK sampling nothing"),
+        ("recording", "SDK recording"),
+    ):
         try:
             mock = _mock()
             pipeline = Pipeline(_telemetry_chain(kind), mock.send)

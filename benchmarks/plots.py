@@ -21,9 +21,14 @@ def write(results: dict[str, ClientRuns], table: list[Row], out: Path) -> list[P
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("  plots skipped: matplotlib is not installed (pip install matplotlib)", file=sys.stderr)
+        print(
+            "  plots skipped: matplotlib is not installed (pip install matplotlib)", file=sys.stderr
+        )
         return []
-    paths = [_cdf(plt, results, out / "latency_cdf.png"), _cpu_bars(plt, table, out / "cpu_per_call.png")]
+    paths = [
+        _cdf(plt, results, out / "latency_cdf.png"),
+        _cpu_bars(plt, table, out / "cpu_per_call.png"),
+    ]
     paths.append(_throughput(plt, table, out / "throughput.png"))
     return paths
 

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import shlex
 from pathlib import Path
+from typing import Any
 
 from benchmarks import clients, dataset
 from benchmarks.server import Target, embedded, remote
@@ -23,7 +24,7 @@ from benchmarks.settings import BENCH_API_KEY
 COLLECTION = "bench_profile"
 
 
-async def _loop(target: Target, name: str, calls: int, html: Path | None) -> None:
+async def _loop(target: Target, name: str, calls: int) -> Any:
     from pyinstrument import Profiler
 
     await dataset.seed(target, COLLECTION, dataset.vectors(2_000, 384), 1_000)
@@ -41,6 +42,10 @@ async def _loop(target: Target, name: str, calls: int, html: Path | None) -> Non
     finally:
         await client.close()
         await dataset.drop_collection(target, COLLECTION)
+    return profiler
+
+
+def _show(profiler: Any, html: Path | None) -> None:
     if html is not None:
         html.write_text(profiler.output_html())
         print(f"wrote {html}")
@@ -64,7 +69,7 @@ def main() -> None:
         else:
             cmd = shlex.split(args.server_cmd) if args.server_cmd else None
             target = stack.enter_context(embedded(args.api_key or BENCH_API_KEY, cmd))
-        asyncio.run(_loop(target, args.client, args.calls, args.html))
+        _show(asyncio.run(_loop(target, args.client, args.calls)), args.html)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.anatomy import Piece
 from benchmarks.ingest import IngestResult
 from benchmarks.latency import ClientRuns
 from benchmarks.machine import one_line
@@ -39,18 +40,24 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     defaults: list[str] = field(default_factory=list)
     overhead: OverheadResult | None = None
+    anatomy: list[Piece] = field(default_factory=list)
+    load: tuple[float, float] = (math.nan, math.nan)
     ingest: list[IngestResult] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
 
 
 def _f(value: float, digits: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return "-"
     return f"{value:,.{digits}f}"
 
 
+def _bound(c: Check) -> str:
+    return f"{c.op} {c.bound:g} {c.unit}"
+
+
 def _pct(fraction: float) -> str:
-    return "–" if math.isnan(fraction) else f"{fraction * 100:.0f}%"
+    return "-" if math.isnan(fraction) else f"{fraction * 100:.0f}%"
 
 
 def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
@@ -65,7 +72,8 @@ def markdown(r: Report) -> str:
     out = [
         "# qdpool benchmark results",
         "",
-        f"Run {r.started} UTC, {r.seconds:.0f} s. Machine: {one_line(r.machine)}.",
+        f"Run {r.started} UTC, {r.seconds:.0f} s. Machine: {one_line(r.machine)}; "
+        f"1-minute load average {_f(r.load[0])} before the run, {_f(r.load[1])} after.",
         f"Server: {r.server}.",
         "",
         f"Collection: {s.points:,} points x {s.dim}-d (cosine), seeded in {s.seed_batch:,}-point "
@@ -82,7 +90,13 @@ def markdown(r: Report) -> str:
         out += _table(
             ("target", "measured", "bound", "verdict", "how"),
             (
-                (c.name, f"{_f(c.measured)} {c.unit}", f"{c.op} {c.bound:g} {c.unit}", c.verdict, c.detail)
+                (
+                    c.name,
+                    f"{_f(c.measured)} {c.unit}",
+                    f"{c.op} {c.bound:g} {c.unit}",
+                    c.verdict,
+                    c.detail,
+                )
                 for c in r.checks
             ),
         )
@@ -93,6 +107,8 @@ def markdown(r: Report) -> str:
         out += _latency_section(r)
     if r.overhead is not None:
         out += _overhead_section(r.overhead)
+    if r.anatomy:
+        out += _anatomy_section(r.anatomy)
     if r.ingest:
         out += _ingest_section(r.ingest)
     if r.plots:
@@ -103,7 +119,10 @@ def markdown(r: Report) -> str:
 
 def _latency_section(r: Report) -> list[str]:
     s = r.settings
-    out = [f"## Query latency and client CPU ({s.sequential} sequential calls x {s.rounds} rounds)", ""]
+    out = [
+        f"## Query latency and client CPU ({s.sequential} sequential calls x {s.rounds} rounds)",
+        "",
+    ]
     out += _table(
         ("client", "p50 ms", "p95 ms", "p99 ms", "max ms", "client CPU/call µs", "rounds spread",
          "server CPU/call µs", f"{s.burst} at once: ms", f"{s.burst} at once: req/s"),
@@ -112,7 +131,7 @@ def _latency_section(r: Report) -> list[str]:
              _f(row.cpu_us, 0), f"±{row.cpu_spread * 50:.0f}%", _f(row.server_cpu_us, 0),
              _f(row.burst_ms, 1), _f(row.burst_rate, 0))
             if row.error is None
-            else (row.label, f"failed: {row.error}", *("–",) * 8)
+            else (row.label, f"failed: {row.error}", *("-",) * 8)
             for row in r.table
         ),
     )  # fmt: skip
@@ -130,8 +149,11 @@ def _latency_section(r: Report) -> list[str]:
             + [
                 x
                 for c in levels
-                for x in (_f(row.rate.get(c, math.nan), 0), _f(row.cpu_at.get(c, math.nan), 0),
-                          _f(row.p50_at.get(c, math.nan), 3))  # fmt: skip
+                for x in (
+                    _f(row.rate.get(c, math.nan), 0),
+                    _f(row.cpu_at.get(c, math.nan), 0),
+                    _f(row.p50_at.get(c, math.nan), 3),
+                )
             ]
             + [_pct(row.server_busy_at.get(top, math.nan))]
             for row in r.table
@@ -161,15 +183,25 @@ def _overhead_section(o: OverheadResult) -> list[str]:
     return out
 
 
+def _anatomy_section(pieces: list[Piece]) -> list[str]:
+    out = ["## Per-call work outside the pipeline (no network)", ""]
+    out += _table(
+        ("step", "qdpool µs", "raw µs", "note"),
+        ((p.name, _f(p.qdpool_us), _f(p.raw_us), p.note) for p in pieces),
+    )
+    out.append("")
+    return out
+
+
 def _ingest_section(results: list[IngestResult]) -> list[str]:
     out = ["## Bulk ingestion", ""]
     out += _table(
-        ("run", "points", "seconds", "points/s", "client CPU s", "peak RSS over baseline MB", "how"),
+        ("run", "points", "seconds", "points/s", "client CPU s", "peak RSS +MB", "how"),
         (
             (i.label, f"{i.points:,}", _f(i.seconds), _f(i.rate, 0), _f(i.cpu),
              _f(i.peak_rss_mb, 1), i.config)
             if i.error is None
-            else (i.label, "–", "–", "–", "–", "–", f"failed: {i.error}")
+            else (i.label, "-", "-", "-", "-", "-", f"failed: {i.error}")
             for i in results
         ),
     )  # fmt: skip
@@ -194,16 +226,14 @@ def as_json(r: Report) -> dict[str, Any]:
             return str(value)
         return value
 
-    return clean(
+    cleaned: dict[str, Any] = clean(
         {
             "started": r.started,
             "seconds": r.seconds,
             "machine": r.machine,
             "server": r.server,
             "settings": dataclasses.asdict(r.settings),
-            "targets": [
-                {**dataclasses.asdict(c), "verdict": c.verdict} for c in r.checks
-            ],
+            "targets": [{**dataclasses.asdict(c), "verdict": c.verdict} for c in r.checks],
             "defaults": r.defaults,
             "clients": [dataclasses.asdict(row) for row in r.table],
             "sequential_latencies_ms": {
@@ -211,9 +241,12 @@ def as_json(r: Report) -> dict[str, Any]:
                 for name, runs in r.results.items()
             },
             "overhead": None if r.overhead is None else dataclasses.asdict(r.overhead),
+            "anatomy": [dataclasses.asdict(p) for p in r.anatomy],
+            "load_average": list(r.load),
             "ingest": [dataclasses.asdict(i) for i in r.ingest],
         }
     )
+    return cleaned
 
 
 def write(r: Report) -> list[Path]:

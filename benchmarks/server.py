@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import IO
 
 _BANNER = re.compile(r"qdpool serve: rest=(?P<rest>\S+) grpc=(?P<grpc>\S+)")
 START_TIMEOUT = 60.0
@@ -112,18 +113,18 @@ def embedded(
                 match["grpc"].rstrip("/"),
                 api_key,
                 proc.pid,
-                f"{kind} server in its own process (pid {proc.pid}): "
-                f"`{shlex.join(_short(cmd))}`",
+                f"{kind} server in its own process (pid {proc.pid}): `{shlex.join(_short(cmd))}`",
             )
         finally:
             _stop(proc)
 
 
-def _read_banner(proc: subprocess.Popen[str], errlog: tempfile._TemporaryFileWrapper[str]) -> re.Match[str]:
+def _read_banner(proc: subprocess.Popen[str], errlog: IO[str]) -> re.Match[str]:
     """The first stdout line, parsed; fails with the server's stderr if it never comes."""
-    assert proc.stdout is not None
+    stdout = proc.stdout
+    assert stdout is not None
     result: list[str] = []
-    reader = threading.Thread(target=lambda: result.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader = threading.Thread(target=lambda: result.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(START_TIMEOUT)
     line = result[0] if result else ""

@@ -1,4 +1,4 @@
-"""How big a run is: the full suite (the seed's experiment), ``--quick``, and the smoke test's sizes."""
+"""How big a run is: the full suite (the seed's experiment), ``--quick``, and the smoke test."""
 
 from __future__ import annotations
 
@@ -95,12 +95,14 @@ class Settings:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="qdpool side by side with raw transports and qdrant-client (see docs/performance.md).",
+        description="qdpool beside raw transports and qdrant-client (docs/performance.md).",
     )
     target = p.add_argument_group("server (default: the embedded server in a subprocess)")
     target.add_argument("--url", help="REST URL of a running Qdrant, e.g. http://localhost:6333")
     target.add_argument("--grpc-url", help="gRPC URL (default: the --url host on port 6334)")
-    target.add_argument("--api-key", help="API key of that Qdrant (default: QDRANT_API_KEY, if set)")
+    target.add_argument(
+        "--api-key", help="API key of that Qdrant (default: QDRANT_API_KEY, if set)"
+    )
     target.add_argument(
         "--server",
         choices=("embedded", "trivial"),
@@ -134,7 +136,9 @@ def parser() -> argparse.ArgumentParser:
     )
     what.add_argument("--no-plots", action="store_true", help="skip the PNGs")
     what.add_argument("--out", type=Path, help=f"output folder (default: {RESULTS_DIR})")
-    what.add_argument("--list", action="store_true", help="list the clients and ingest runs, then exit")
+    what.add_argument(
+        "--list", action="store_true", help="list the clients and ingest runs, then exit"
+    )
     return p
 
 

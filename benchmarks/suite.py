@@ -19,7 +19,18 @@ import time
 import warnings
 from collections.abc import Iterator
 
-from benchmarks import clients, dataset, ingest, latency, machine, overhead, plots, report, targets
+from benchmarks import (
+    anatomy,
+    clients,
+    dataset,
+    ingest,
+    latency,
+    machine,
+    overhead,
+    plots,
+    report,
+    targets,
+)
 from benchmarks.server import Target, embedded, remote
 from benchmarks.settings import BENCH_API_KEY, Settings, from_args, parser
 from benchmarks.summary import rows
@@ -43,15 +54,20 @@ def _target(
         yield target
 
 
-def run(settings: Settings, stages: tuple[str, ...], target_args: dict[str, str | None]) -> tuple[report.Report, bool]:
+def run(
+    settings: Settings, stages: tuple[str, ...], target_args: dict[str, str | None]
+) -> tuple[report.Report, bool]:
     t0 = time.perf_counter()
     started = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M")
     rep = report.Report(started, 0.0, machine.describe(), "", settings)
     failed = False
+    load_before = os.getloadavg()[0]
     if "overhead" in stages:
-        _log(f"pipeline overhead over a null transport ({settings.overhead_calls:,} calls x {overhead.REPEATS})")
+        calls = f"{settings.overhead_calls:,} calls x {overhead.REPEATS}"
+        _log(f"pipeline overhead over a null transport ({calls})")
         try:
             rep.overhead = overhead.run(settings.overhead_calls)
+            rep.anatomy = anatomy.measure(max(settings.overhead_calls // 2, 100), settings.dim)
         except Exception as exc:
             failed = True
             _log(f"  overhead FAILED: {type(exc).__name__}: {exc}")
@@ -75,6 +91,7 @@ def run(settings: Settings, stages: tuple[str, ...], target_args: dict[str, str 
     if settings.plots and rep.results:
         rep.plots = plots.write(rep.results, rep.table, settings.out_dir)
     rep.seconds = time.perf_counter() - t0
+    rep.load = (load_before, os.getloadavg()[0])
     return rep, failed
 
 
@@ -96,12 +113,14 @@ def _latency(rep: report.Report, target: Target, settings: Settings) -> bool:
 def _print_summary(rep: report.Report, written: list[str]) -> None:
     print()
     for c in rep.checks:
-        print(f"target {c.verdict:>12}: {c.name}: {c.measured:.2f} {c.unit} (bound {c.op} {c.bound:g})")
+        bound = f"(bound {c.op} {c.bound:g})"
+        print(f"target {c.verdict:>12}: {c.name}: {c.measured:.2f} {c.unit} {bound}")
     for line in rep.defaults:
         print(f"figures favour {line}")
     for row in rep.table:
         if row.error is None:
-            print(f"  {row.label:<36} p50 {row.p50:7.3f} ms  p99 {row.p99:7.3f} ms  CPU/call {row.cpu_us:7.0f} us")
+            latency = f"p50 {row.p50:7.3f} ms  p99 {row.p99:7.3f} ms"
+            print(f"  {row.label:<36} {latency}  CPU/call {row.cpu_us:7.0f} us")
     print("wrote " + ", ".join(written))
 
 

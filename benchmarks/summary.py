@@ -1,4 +1,4 @@
-"""From raw samples to one row per client: percentiles over all rounds, medians of per-round figures."""
+"""From samples to one row per client: percentiles over all rounds, medians of per-round figures."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from benchmarks.stats import median, percentile, spread
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One client's figures. Times in milliseconds, CPU in microseconds per call, rates per second."""
+    """One client's figures: times in ms, CPU in microseconds per call, rates per second."""
 
     name: str
     label: str
@@ -61,7 +61,10 @@ def row(runs: ClientRuns) -> Row:
         median(s.wall * 1e3 for s in runs.burst),
         median(s.rate for s in runs.burst),
         {c: median(s.rate for s in samples) for c, samples in runs.throughput.items()},
-        {c: median(s.cpu_per_call * 1e6 for s in samples) for c, samples in runs.throughput.items()},
+        {
+            c: median(s.cpu_per_call * 1e6 for s in samples)
+            for c, samples in runs.throughput.items()
+        },
         {
             c: percentile([x * 1e3 for s in samples for x in s.latencies], 50)
             for c, samples in runs.throughput.items()

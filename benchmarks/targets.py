@@ -58,11 +58,12 @@ def _server_busy(results: dict[str, ClientRuns], top: int) -> str:
     busy = []
     for name in ("qdpool-rest", "qc-rest"):
         runs = results.get(name)
-        for s in (runs.throughput.get(top, []) if runs else []):
+        for s in runs.throughput.get(top, []) if runs else []:
             if s.server_cpu is not None:
                 busy.append(s.server_cpu / s.wall)
     if busy and max(busy) >= 0.85:
-        return f"; server CPU up to {max(busy) * 100:.0f}% of a core: server-bound, the ratio is capped"
+        peak = f"{max(busy) * 100:.0f}%"
+        return f"; server CPU up to {peak} of a core: server-bound, the ratio is capped"
     return ""
 
 

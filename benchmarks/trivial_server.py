@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 from typing import Any
 
 import grpc
@@ -25,8 +26,13 @@ from qdrant_client.grpc import collections_service_pb2_grpc as collections_grpc
 from qdrant_client.grpc import points_service_pb2_grpc as points_grpc
 from qdrant_client.grpc import qdrant_pb2_grpc
 
-HITS = [
-    {"id": i, "version": 1, "score": 0.9 - i / 100, "payload": {"i": i, "category": "index", "price": i}}
+HITS: list[dict[str, Any]] = [
+    {
+        "id": i,
+        "version": 1,
+        "score": 0.9 - i / 100,
+        "payload": {"i": i, "category": "index", "price": i},
+    }
     for i in range(5)
 ]
 
@@ -49,9 +55,9 @@ def rest_app(state: State) -> web.Application:
     @web.middleware
     async def auth(request: web.Request, handler: Any) -> web.StreamResponse:
         open_paths = ("/", "/readyz", "/healthz", "/livez")
-        if state.api_key and request.path not in open_paths:
-            if request.headers.get("api-key") != state.api_key:
-                return web.Response(status=401, text="Invalid API key or JWT")
+        checked = state.api_key and request.path not in open_paths
+        if checked and request.headers.get("api-key") != state.api_key:
+            return web.Response(status=401, text="Invalid API key or JWT")
         response: web.StreamResponse = await handler(request)
         return response
 
@@ -111,54 +117,55 @@ def _hits_pb() -> list[Any]:
     ]
 
 
-class _Auth(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class _Auth(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     def __init__(self, api_key: str | None) -> None:
         self._key = api_key
 
     async def intercept_service(self, continuation: Any, details: Any) -> Any:
-        if self._key and not details.method.startswith("/grpc.health"):
-            if (("api-key", self._key)) not in tuple(details.invocation_metadata or ()):
-                async def deny(request: Any, context: Any) -> Any:
-                    await context.abort(grpc.StatusCode.UNAUTHENTICATED, "Invalid API key or JWT")
+        checked = self._key and not details.method.startswith("/grpc.health")
+        if checked and ("api-key", self._key) not in tuple(details.invocation_metadata or ()):
 
-                return grpc.unary_unary_rpc_method_handler(deny)
+            async def deny(request: Any, context: Any) -> Any:
+                await context.abort(grpc.StatusCode.UNAUTHENTICATED, "Invalid API key or JWT")
+
+            return grpc.unary_unary_rpc_method_handler(deny)
         return await continuation(details)
 
 
-class Points(points_grpc.PointsServicer):  # type: ignore[misc]
+class Points(points_grpc.PointsServicer):
     def __init__(self, state: State) -> None:
         self._state = state
         self._hits = _hits_pb()
 
-    async def Query(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC's names)
+    async def Query(self, request: Any, context: Any) -> Any:
         return pb.QueryResponse(result=self._hits, time=0.0001)
 
-    async def Upsert(self, request: Any, context: Any) -> Any:  # noqa: N802
+    async def Upsert(self, request: Any, context: Any) -> Any:
         name = request.collection_name
         self._state.counts[name] = self._state.counts.get(name, 0) + len(request.points)
         result = pb.UpdateResult(operation_id=1, status=pb.UpdateStatus.Completed)
         return pb.PointsOperationResponse(result=result, time=0.0)
 
-    async def Count(self, request: Any, context: Any) -> Any:  # noqa: N802
+    async def Count(self, request: Any, context: Any) -> Any:
         count = self._state.counts.get(request.collection_name, 0)
         return pb.CountResponse(result=pb.CountResult(count=count), time=0.0)
 
 
-class Collections(collections_grpc.CollectionsServicer):  # type: ignore[misc]
+class Collections(collections_grpc.CollectionsServicer):
     def __init__(self, state: State) -> None:
         self._state = state
 
-    async def Create(self, request: Any, context: Any) -> Any:  # noqa: N802
+    async def Create(self, request: Any, context: Any) -> Any:
         self._state.counts[request.collection_name] = 0
         return pb.CollectionOperationResponse(result=True, time=0.0)
 
-    async def Delete(self, request: Any, context: Any) -> Any:  # noqa: N802
+    async def Delete(self, request: Any, context: Any) -> Any:
         existed = self._state.counts.pop(request.collection_name, None) is not None
         return pb.CollectionOperationResponse(result=existed, time=0.0)
 
 
-class Service(qdrant_pb2_grpc.QdrantServicer):  # type: ignore[misc]
-    async def HealthCheck(self, request: Any, context: Any) -> Any:  # noqa: N802
+class Service(qdrant_pb2_grpc.QdrantServicer):
+    async def HealthCheck(self, request: Any, context: Any) -> Any:
         return pb.HealthCheckReply(title="qdrant - vector search engine", version="1.18.1")
 
 
@@ -172,13 +179,17 @@ async def serve(host: str, api_key: str | None) -> None:
     server = grpc.aio.server(
         interceptors=[_Auth(api_key)], options=[("grpc.max_receive_message_length", -1)]
     )
-    points_grpc.add_PointsServicer_to_server(Points(state), server)
-    collections_grpc.add_CollectionsServicer_to_server(Collections(state), server)
-    qdrant_pb2_grpc.add_QdrantServicer_to_server(Service(), server)
-    health_pb2_grpc.add_HealthServicer_to_server(health.aio.HealthServicer(), server)
+    points_grpc.add_PointsServicer_to_server(Points(state), server)  # type: ignore[no-untyped-call]
+    collections_grpc.add_CollectionsServicer_to_server(  # type: ignore[no-untyped-call]
+        Collections(state), server
+    )
+    qdrant_pb2_grpc.add_QdrantServicer_to_server(Service(), server)  # type: ignore[no-untyped-call]
+    health_pb2_grpc.add_HealthServicer_to_server(health.aio.HealthServicer(), server)  # type: ignore[attr-defined]
     grpc_port = server.add_insecure_port(f"{host}:0")
     await server.start()
-    print(f"qdpool serve: rest=http://{host}:{rest_port} grpc=http://{host}:{grpc_port}", flush=True)
+    print(
+        f"qdpool serve: rest=http://{host}:{rest_port} grpc=http://{host}:{grpc_port}", flush=True
+    )
     await asyncio.Event().wait()
 
 
@@ -187,10 +198,8 @@ def main() -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--api-key")
     args = p.parse_args()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.host, args.api_key))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

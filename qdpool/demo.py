@@ -162,16 +162,19 @@ async def run(args: argparse.Namespace) -> int:
             print("  without a key: accepted (this server enforces no key)")
         except Unauthenticated as exc:
             print(f"  without a key: refused ({exc.status})")
-        options: dict[str, Any] = {}
-        if tracing is not None:
-            options["tracer_provider"] = tracing.provider
+        options: dict[str, Any] = tracing.options() if tracing is not None else {}
         async with qdpool.connect(url, grpc_url=grpc_url, api_key=key, **options) as client:
             print(f"  with the key: {len(await client.list_collections())} collections")
             print(f"pipeline: {client.pipeline.describe()}")
             results = {}
             for protocol in ("rest", "grpc"):
                 print(f"\n{protocol.upper()} walkthrough:")
-                results[protocol] = await walkthrough(client, protocol, points)
+                if tracing is None:
+                    results[protocol] = await walkthrough(client, protocol, points)
+                    continue
+                demo_tracer = tracing.provider.get_tracer("qdpool.demo")
+                with demo_tracer.start_as_current_span(f"walkthrough {protocol}"):
+                    results[protocol] = await walkthrough(client, protocol, points)
             same = results["rest"] == results["grpc"]
             print(f"\nREST and gRPC results equal: {same}")
             if tracing is None:
@@ -182,6 +185,9 @@ async def run(args: argparse.Namespace) -> int:
     if tracing is not None:
         print("\nspan tree:")
         print(tracing.render())
+        print("\nmetrics:")
+        print(tracing.render_metrics())
+        tracing.shutdown()
     return 0 if same else 1
 
 

@@ -1,4 +1,4 @@
-"""Every client method and error, against the embedded server, on REST (aiohttp and httpx) and gRPC."""
+"""Every client method and error against the embedded server: REST (aiohttp, httpx) and gRPC."""
 
 from __future__ import annotations
 
@@ -215,7 +215,7 @@ async def test_results_are_equal_across_protocols(server: Any) -> None:
 
 
 async def test_start_fails_fast_naming_the_address() -> None:
-    with pytest.raises(errors.Unavailable, match="127.0.0.1:1"):
+    with pytest.raises(errors.Unavailable, match=r"127\.0\.0\.1:1"):
         async with qdpool.connect(
             "http://127.0.0.1:1",
             grpc_url="http://127.0.0.1:1",
@@ -224,7 +224,7 @@ async def test_start_fails_fast_naming_the_address() -> None:
             pool=qdpool.PoolConfig(connect_timeout=0.5),
         ):
             pass
-    with pytest.raises(errors.Unavailable, match="127.0.0.1:1"):
+    with pytest.raises(errors.Unavailable, match=r"127\.0\.0\.1:1"):
         async with qdpool.connect(
             "http://127.0.0.1:1", protocols=("rest",), pool=qdpool.PoolConfig(connect_timeout=0.5)
         ):

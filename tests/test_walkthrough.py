@@ -1,7 +1,7 @@
 """The seed walkthrough through qdpool and through the official qdrant-client gives equal results.
 
 Four runs against the same embedded server, each on its own collection with the
-same 5,000 × 384-d points: qdpool over REST and over gRPC, qdrant-client over REST
+same 5,000 x 384-d points: qdpool over REST and over gRPC, qdrant-client over REST
 and over gRPC (``prefer_grpc=True``). What each run observes is normalized to
 plain values (ids, payloads, float32 scores, counts) and compared.
 """

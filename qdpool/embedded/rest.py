@@ -101,15 +101,12 @@ class _RestDoor:
             return _json(version_info())
         try:
             body = await self._read_body(request) if request.method in _BODY_METHODS else None
-        except ConnectionError:
-            # The client went away mid-body (a reset, a chaos proxy): nobody to answer.
-            return web.Response(status=499)
-        except EngineError as exc:
-            return _error(exc.http_status, exc.message, started)
-        try:
             result = await self.engine.run(op.name, collection, body, dict(request.query))
         except EngineError as exc:
             return _error(exc.http_status, exc.message, started)
+        except ConnectionError:
+            # The client went away mid-body (a reset, a chaos proxy): nobody to answer.
+            return web.Response(status=499)
         return _json({"result": result, "status": "ok", "time": time.perf_counter() - started})
 
     async def front(

@@ -1,7 +1,12 @@
-"""Fixtures for the embedded-server tests (helpers live in ``embedded_support``)."""
+"""Fixtures for the embedded-server tests (helpers live in ``embedded_support``).
+
+These tests are about the embedded server itself (its texts, faults, files), so
+they are not collected when the suite is pointed at a real Qdrant.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -13,6 +18,9 @@ import pytest_asyncio
 from embedded_support import Grpc, Rest, grpc_channel
 
 from qdpool.embedded import EmbeddedQdrant
+
+if os.environ.get("QDPOOL_TEST_URL"):
+    collect_ignore_glob = ["test_*.py"]
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -30,7 +38,7 @@ def rest(server: EmbeddedQdrant, http: aiohttp.ClientSession) -> Rest:
 async def shared_channel(server: EmbeddedQdrant) -> AsyncIterator[grpc.aio.Channel]:
     channel = grpc_channel(server)
     yield channel
-    await channel.close()
+    await channel.close(None)
 
 
 @pytest.fixture

@@ -94,7 +94,7 @@ async def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
                 count = await Grpc(channel)("count", pb("count", "durable", {}))
                 assert count.result.count == 1501
             finally:
-                await channel.close()
+                await channel.close(None)
 
 
 async def test_sigterm_flushes_and_exits_0_and_the_banner_is_exact(tmp_path: Path) -> None:

@@ -149,7 +149,7 @@ async def test_invalid_arguments(grpc_call: Grpc, collection_name: str) -> None:
     error = await expect_error(
         grpc.StatusCode.INVALID_ARGUMENT, grpc_call("create_collection", bad_size)
     )
-    assert "vectors.size" in error.details()
+    assert "vectors.size" in (error.details() or "")
     await create(grpc_call, collection_name)
     wrong_dim = pb("upsert", collection_name, {"points": [{"id": 1, "vector": [1.0, 2.0]}]})
     error = await expect_error(grpc.StatusCode.INVALID_ARGUMENT, grpc_call("upsert", wrong_dim))
@@ -282,4 +282,4 @@ async def test_no_message_size_limit(server: EmbeddedQdrant, collection_name: st
         )
         assert len(got.result) == 3500 and got.ByteSize() > 4 * 1024 * 1024
     finally:
-        await channel.close()
+        await channel.close(None)

@@ -116,7 +116,7 @@ async def test_query_latency_on_5000_x_384(capsys: pytest.CaptureFixture[str]) -
                 lines.append(f"  REST round trip {label}  {await timed(over_rest, items)}")
                 lines.append(f"  gRPC round trip {label}  {await timed(over_grpc, items)}")
         finally:
-            await channel.close()
+            await channel.close(None)
 
     with capsys.disabled():
         print("\n" + "\n".join(lines))

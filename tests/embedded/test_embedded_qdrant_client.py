@@ -68,7 +68,7 @@ async def walkthrough(server: EmbeddedQdrant, *, grpc_on: bool) -> dict[str, Any
     if grpc_on:
         with pytest.raises(grpc.RpcError) as refused:
             await anonymous.get_collections()
-        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED  # type: ignore[attr-defined]
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
     else:
         with pytest.raises(UnexpectedResponse) as http_refused:
             await anonymous.get_collections()
@@ -127,7 +127,7 @@ async def walkthrough(server: EmbeddedQdrant, *, grpc_on: bool) -> dict[str, Any
         offset: Any = None
         for _ in range(20):
             page, offset = await c.scroll(name, limit=1000, offset=offset, with_payload=False)
-            scrolled += [int(p.id) for p in page]  # type: ignore[arg-type]
+            scrolled += [int(p.id) for p in page]
             if offset is None:
                 break
         assert offset is None

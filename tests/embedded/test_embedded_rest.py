@@ -495,6 +495,8 @@ FILTER_DOCS: list[dict[str, Any]] = [
             "tags": ["a", "b"],
             "text": "red fox jumps",
             "note": None,
+            "loc": {"lon": 13.4, "lat": 52.5},
+            "day": "2024-01-02T00:00:00Z",
             "shops": [{"kind": "food", "n": 1}, {"kind": "toys", "n": 5}],
         },
     },
@@ -506,6 +508,8 @@ FILTER_DOCS: list[dict[str, Any]] = [
             "tags": ["b"],
             "text": "lazy dog",
             "flag": False,
+            "loc": {"lon": 2.35, "lat": 48.85},
+            "day": "2023-01-01T00:00:00Z",
             "shops": [{"kind": "food", "n": 5}],
         },
     },
@@ -609,6 +613,56 @@ FILTER_CASES: list[tuple[str, dict[str, Any], set[int]]] = [
         {2},
     ),
     ("array path", {"must": [{"key": "shops[].kind", "match": {"value": "toys"}}]}, {1}),
+    ("match text_any", {"must": [{"key": "text", "match": {"text_any": "fox cat"}}]}, {1}),
+    ("match phrase", {"must": [{"key": "text", "match": {"phrase": "red dog"}}]}, {3}),
+    ("datetime range", {"must": [{"key": "day", "range": {"gt": "2023-06-01T00:00:00Z"}}]}, {1}),
+    (
+        "geo radius",
+        {
+            "must": [
+                {"key": "loc", "geo_radius": {"center": {"lon": 13.4, "lat": 52.5}, "radius": 1e3}}
+            ]
+        },
+        {1},
+    ),
+    (
+        "geo bounding box",
+        {
+            "must": [
+                {
+                    "key": "loc",
+                    "geo_bounding_box": {
+                        "top_left": {"lon": 0, "lat": 60},
+                        "bottom_right": {"lon": 10, "lat": 40},
+                    },
+                }
+            ]
+        },
+        {2},
+    ),
+    (
+        "geo polygon",
+        {
+            "must": [
+                {
+                    "key": "loc",
+                    "geo_polygon": {
+                        "exterior": {
+                            "points": [
+                                {"lon": 0, "lat": 40},
+                                {"lon": 20, "lat": 40},
+                                {"lon": 20, "lat": 60},
+                                {"lon": 0, "lat": 60},
+                                {"lon": 0, "lat": 40},
+                            ]
+                        }
+                    },
+                }
+            ]
+        },
+        {1, 2},
+    ),
+    ("has_vector", {"must": [{"has_vector": ""}]}, {1, 2, 3, 4, 5}),
     ("empty filter", {}, {1, 2, 3, 4, 5}),
 ]
 

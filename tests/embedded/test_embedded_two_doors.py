@@ -60,12 +60,12 @@ async def grpc_view(grpc_call: Grpc, name: str) -> dict[str, Any]:
         "query_points", await grpc_call("query_points", pb("query_points", name, query))
     )
     return {
-        "points": {r.id: (r.payload, f32(r.vector)) for r in got},  # type: ignore[arg-type]
-        "hits": [(h.id, h.score, h.payload, f32(h.vector)) for h in hits],  # type: ignore[arg-type]
+        "points": {r.id: (r.payload, f32(r.vector)) for r in got},
+        "hits": [(h.id, h.score, h.payload, f32(h.vector)) for h in hits],
     }
 
 
-POINTS = [
+POINTS: list[dict[str, Any]] = [
     {"id": 7, "vector": VECTOR, "payload": PAYLOAD},
     {"id": UUID, "vector": [x * 2 for x in VECTOR], "payload": {"id": "uuid", **PAYLOAD}},
     *({"id": 100 + i, "vector": [float(i), *VECTOR[1:]], "payload": {"i": i}} for i in range(5)),

@@ -61,7 +61,10 @@ def test_status_classification(status: int, kind: type[errors.ApiError]) -> None
 
 
 def test_payload_too_large_is_recognised_by_qdrants_message() -> None:
-    msg = "Payload error: JSON payload (40000000 bytes) is larger than allowed (limit: 33554432 bytes)."
+    msg = (
+        "Payload error: JSON payload (40000000 bytes) is larger than allowed "
+        "(limit: 33554432 bytes)."
+    )
     error = error_for(400, orjson.dumps({"status": {"error": msg}}), None)
     assert isinstance(error, errors.PayloadTooLarge)
 

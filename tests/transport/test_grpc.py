@@ -22,7 +22,8 @@ def established_to(port: int) -> int:
     count = 0
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            lines = open(table).read().splitlines()[1:]
+            with open(table) as handle:
+                lines = handle.read().splitlines()[1:]
         except FileNotFoundError:
             continue
         for line in lines:

@@ -1,0 +1,51 @@
+"""One run of the benchmark suite on tiny sizes: every stage still works end to end.
+
+It measures nothing worth reading (``make bench`` does that); it proves that the
+embedded server starts in its own process, that every client under test
+answers, that pipeline overhead, ingestion, the report and the plots are
+produced. It runs ``python -m benchmarks --tiny`` in a subprocess, as
+``make bench`` does, so process-wide state (grpcio, warnings) stays out of pytest.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_tiny_run_produces_every_table_and_plot(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--tiny", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    data = json.loads((tmp_path / "results.json").read_text())
+    failed = {c["name"]: c["error"] for c in data["clients"] if c["error"]}
+    assert not failed, failed
+    assert {c["name"] for c in data["clients"]} >= {
+        "qdpool-rest",
+        "qdpool-grpc",
+        "raw-grpc",
+        "qc-rest",
+    }
+    assert all(c["cpu_us"] > 0 and c["p50"] > 0 for c in data["clients"])
+    assert [i["error"] for i in data["ingest"]] == [None] * len(data["ingest"])
+    assert data["overhead"]["default_over_bare"] is not None
+    assert len(data["targets"]) == 6
+
+    table = (tmp_path / "results.md").read_text()
+    for heading in ("## Targets", "## Query latency", "## Pipeline overhead", "## Bulk ingestion"):
+        assert heading in table
+    if importlib.util.find_spec("matplotlib") is not None:
+        for png in ("latency_cdf.png", "cpu_per_call.png"):
+            assert (tmp_path / png).stat().st_size > 10_000
