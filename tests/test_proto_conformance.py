@@ -71,7 +71,10 @@ def walk(descriptors: Any) -> Iterator[Descriptor]:
 
 
 OUR_MESSAGES = [d for f in FILES for d in walk(f.message_types_by_name.values())]
-OUR_ENUMS: list[EnumDescriptor] = [e for f in FILES for e in f.enum_types_by_name.values()]
+OUR_ENUMS: list[EnumDescriptor] = [
+    *(e for f in FILES for e in f.enum_types_by_name.values()),
+    *(e for d in OUR_MESSAGES for e in d.enum_types),  # nested, e.g. MaxOptimizationThreads
+]
 OUR_SERVICES: list[ServiceDescriptor] = [s for f in FILES for s in f.services_by_name.values()]
 
 
@@ -114,6 +117,10 @@ def test_ours_cover_the_handbook_messages() -> None:
         "ListValue",
         "SnapshotDescription",
         "HealthCheckReply",
+        "HnswConfigDiff",
+        "OptimizersConfigDiff",
+        "MaxOptimizationThreads",
+        "WalConfigDiff",
     ):
         assert needed in names
 
@@ -298,7 +305,27 @@ RESULTS: list[tuple[str, Any]] = [
                     "shard_number": 2,
                     "replication_factor": 1,
                     "on_disk_payload": True,
-                }
+                },
+                "hnsw_config": {
+                    "m": 16,
+                    "ef_construct": 100,
+                    "full_scan_threshold": 10000,
+                    "max_indexing_threads": 0,
+                    "on_disk": False,
+                    "payload_m": 8,
+                    "inline_storage": True,
+                },
+                "optimizer_config": {
+                    "deleted_threshold": 0.2,
+                    "vacuum_min_vector_number": 1000,
+                    "default_segment_number": 0,
+                    "max_segment_size": None,
+                    "memmap_threshold": None,
+                    "indexing_threshold": 10000,
+                    "flush_interval_sec": 5,
+                    "max_optimization_threads": 2,
+                },
+                "wal_config": {"wal_capacity_mb": 32, "wal_segments_ahead": 0},
             },
             "payload_schema": {"k": {"data_type": "keyword", "points": 3}},
         },
@@ -443,3 +470,24 @@ def test_create_collection_matches_qdrant_clients_conversion() -> None:
         collection_name="c", vectors_config=qgrpc.VectorsConfig(params=params)
     )
     assert ours_from_theirs(theirs, collections_pb2.CreateCollection) == ours
+
+
+def test_collection_config_matches_qdrant_clients_conversion() -> None:
+    result = next(r for n, r in RESULTS if n == "get_collection")
+    ours = cp.result_to_response("get_collection", result, 0.125)
+    parsed = qgrpc.GetCollectionInfoResponse.FromString(ours.SerializeToString())
+    # qdrant-client's own reading of the reply validates (it needs all three sections) ...
+    info = GrpcToRest.convert_collection_info(parsed.result)
+    # ... and gives back the REST config sections we started from.
+    config = result["config"]
+    for section in ("hnsw_config", "optimizer_config", "wal_config"):
+        seen = getattr(info.config, section).model_dump(mode="json", exclude_none=True)
+        sent = {k: v for k, v in config[section].items() if v is not None}
+        assert seen == sent, section
+    # The reverse direction: qdrant-client's encoding of those sections decodes into ours.
+    theirs = RestToGrpc.convert_collection_config(info.config)
+    decoded = collections_pb2.CollectionConfig.FromString(theirs.SerializeToString())
+    assert decoded.hnsw_config == ours.result.config.hnsw_config  # type: ignore[attr-defined]
+    assert decoded.wal_config == ours.result.config.wal_config  # type: ignore[attr-defined]
+    threads = decoded.optimizer_config.max_optimization_threads
+    assert threads.value == config["optimizer_config"]["max_optimization_threads"]

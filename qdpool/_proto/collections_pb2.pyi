@@ -161,11 +161,75 @@ class CollectionParams(_message.Message):
     replication_factor: int
     def __init__(self, shard_number: _Optional[int] = ..., on_disk_payload: _Optional[bool] = ..., vectors_config: _Optional[_Union[VectorsConfig, _Mapping]] = ..., replication_factor: _Optional[int] = ...) -> None: ...
 
+class HnswConfigDiff(_message.Message):
+    __slots__ = ("m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk", "payload_m", "inline_storage")
+    M_FIELD_NUMBER: _ClassVar[int]
+    EF_CONSTRUCT_FIELD_NUMBER: _ClassVar[int]
+    FULL_SCAN_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    MAX_INDEXING_THREADS_FIELD_NUMBER: _ClassVar[int]
+    ON_DISK_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_M_FIELD_NUMBER: _ClassVar[int]
+    INLINE_STORAGE_FIELD_NUMBER: _ClassVar[int]
+    m: int
+    ef_construct: int
+    full_scan_threshold: int
+    max_indexing_threads: int
+    on_disk: bool
+    payload_m: int
+    inline_storage: bool
+    def __init__(self, m: _Optional[int] = ..., ef_construct: _Optional[int] = ..., full_scan_threshold: _Optional[int] = ..., max_indexing_threads: _Optional[int] = ..., on_disk: _Optional[bool] = ..., payload_m: _Optional[int] = ..., inline_storage: _Optional[bool] = ...) -> None: ...
+
+class MaxOptimizationThreads(_message.Message):
+    __slots__ = ("value", "setting")
+    class Setting(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        Auto: _ClassVar[MaxOptimizationThreads.Setting]
+    Auto: MaxOptimizationThreads.Setting
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SETTING_FIELD_NUMBER: _ClassVar[int]
+    value: int
+    setting: MaxOptimizationThreads.Setting
+    def __init__(self, value: _Optional[int] = ..., setting: _Optional[_Union[MaxOptimizationThreads.Setting, str]] = ...) -> None: ...
+
+class OptimizersConfigDiff(_message.Message):
+    __slots__ = ("deleted_threshold", "vacuum_min_vector_number", "default_segment_number", "max_segment_size", "memmap_threshold", "indexing_threshold", "flush_interval_sec", "max_optimization_threads")
+    DELETED_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    VACUUM_MIN_VECTOR_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_SEGMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    MAX_SEGMENT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MEMMAP_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    INDEXING_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    FLUSH_INTERVAL_SEC_FIELD_NUMBER: _ClassVar[int]
+    MAX_OPTIMIZATION_THREADS_FIELD_NUMBER: _ClassVar[int]
+    deleted_threshold: float
+    vacuum_min_vector_number: int
+    default_segment_number: int
+    max_segment_size: int
+    memmap_threshold: int
+    indexing_threshold: int
+    flush_interval_sec: int
+    max_optimization_threads: MaxOptimizationThreads
+    def __init__(self, deleted_threshold: _Optional[float] = ..., vacuum_min_vector_number: _Optional[int] = ..., default_segment_number: _Optional[int] = ..., max_segment_size: _Optional[int] = ..., memmap_threshold: _Optional[int] = ..., indexing_threshold: _Optional[int] = ..., flush_interval_sec: _Optional[int] = ..., max_optimization_threads: _Optional[_Union[MaxOptimizationThreads, _Mapping]] = ...) -> None: ...
+
+class WalConfigDiff(_message.Message):
+    __slots__ = ("wal_capacity_mb", "wal_segments_ahead")
+    WAL_CAPACITY_MB_FIELD_NUMBER: _ClassVar[int]
+    WAL_SEGMENTS_AHEAD_FIELD_NUMBER: _ClassVar[int]
+    wal_capacity_mb: int
+    wal_segments_ahead: int
+    def __init__(self, wal_capacity_mb: _Optional[int] = ..., wal_segments_ahead: _Optional[int] = ...) -> None: ...
+
 class CollectionConfig(_message.Message):
-    __slots__ = ("params",)
+    __slots__ = ("params", "hnsw_config", "optimizer_config", "wal_config")
     PARAMS_FIELD_NUMBER: _ClassVar[int]
+    HNSW_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    OPTIMIZER_CONFIG_FIELD_NUMBER: _ClassVar[int]
+    WAL_CONFIG_FIELD_NUMBER: _ClassVar[int]
     params: CollectionParams
-    def __init__(self, params: _Optional[_Union[CollectionParams, _Mapping]] = ...) -> None: ...
+    hnsw_config: HnswConfigDiff
+    optimizer_config: OptimizersConfigDiff
+    wal_config: WalConfigDiff
+    def __init__(self, params: _Optional[_Union[CollectionParams, _Mapping]] = ..., hnsw_config: _Optional[_Union[HnswConfigDiff, _Mapping]] = ..., optimizer_config: _Optional[_Union[OptimizersConfigDiff, _Mapping]] = ..., wal_config: _Optional[_Union[WalConfigDiff, _Mapping]] = ...) -> None: ...
 
 class PayloadSchemaInfo(_message.Message):
     __slots__ = ("data_type", "points")

@@ -19,7 +19,6 @@ no key.  Messages have no size limit, as in Qdrant.
 
 from __future__ import annotations
 
-import struct
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -43,6 +42,11 @@ SERVER_OPTIONS: list[tuple[str, Any]] = [
     ("grpc.max_receive_message_length", -1),
     ("grpc.max_send_message_length", -1),
     ("grpc.so_reuseport", 0),
+    # Accept HTTP/2 keepalive pings from idle clients, as Qdrant's server does; grpcio's
+    # default would answer a client pinging every 30 s with GOAWAY "too_many_pings".
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_recv_ping_interval_without_data_ms", 5_000),
+    ("grpc.http2.max_ping_strikes", 0),
 ]
 
 _CODES: dict[ErrorKind, grpc.StatusCode] = {
@@ -80,12 +84,6 @@ def create_server(engine: Engine, faults: FaultInjector, keys: ApiKeys) -> grpc.
             continue
         service, method = op.grpc_method[1:].split("/")
         request_cls, response_cls = GRPC_MESSAGES[op.name]
-        if op.name == "get_collection":
-            # Serialized by the handler itself, to add the config sections (see the end).
-            services[service][method] = grpc.unary_unary_rpc_method_handler(
-                door.get_collection_handler(op), request_deserializer=request_cls.FromString
-            )
-            continue
         services[service][method] = grpc.unary_unary_rpc_method_handler(
             door.handler(op),
             request_deserializer=request_cls.FromString,
@@ -112,15 +110,6 @@ class _GrpcDoor:
     def handler(self, op: Operation) -> Unary:
         async def handle(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
             return await self.serve(op, request, context)
-
-        return handle
-
-    def get_collection_handler(self, op: Operation) -> Callable[..., Awaitable[bytes]]:
-        async def handle(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
-            started = time.perf_counter()
-            result = await self.run(op, request, context)
-            response = result_to_response(op.name, result, time.perf_counter() - started)
-            return response.SerializeToString() + collection_config_sections(result)
 
         return handle
 
@@ -205,76 +194,3 @@ def _text(value: str | bytes | None) -> str | None:
     if isinstance(value, bytes):
         return value.decode("latin-1")
     return value
-
-
-# -- bridge: collection config sections missing from qdpool's protos -----------------------
-#
-# qdpool's ``CollectionConfig`` message carries only ``params``; Qdrant's also has
-# ``hnsw_config`` (2), ``optimizer_config`` (3) and ``wal_config`` (4), and the official
-# qdrant-client refuses a ``GetCollectionInfoResponse`` without them (its pydantic models
-# require ``m``, ``ef_construct``, ``flush_interval_sec``, ``wal_capacity_mb`` ...).
-# Protobuf merges repeated occurrences of a singular sub-message, so these sections are
-# encoded here and appended to the serialized response.  Once the protos and
-# ``codec_proto.result_to_response`` carry them, this bridge can go (appending the same
-# values again would be harmless meanwhile).
-
-
-def collection_config_sections(result: Any) -> bytes:
-    """``result.config.{hnsw_config, optimizer_config, wal_config}`` in Qdrant's wire format."""
-    config = result.get("config") or {}
-    sections = (
-        _message(2, _fields(config.get("hnsw_config") or {}, _HNSW_FIELDS))
-        + _message(3, _fields(config.get("optimizer_config") or {}, _OPTIMIZER_FIELDS))
-        + _message(4, _fields(config.get("wal_config") or {}, _WAL_FIELDS))
-    )
-    return _message(1, _message(7, sections))  # GetCollectionInfoResponse.result.config
-
-
-# (JSON name, field number, wire kind) as in Qdrant's HnswConfigDiff, OptimizersConfigDiff
-# and WalConfigDiff.
-_HNSW_FIELDS = (
-    ("m", 1, "uint"),
-    ("ef_construct", 2, "uint"),
-    ("full_scan_threshold", 3, "uint"),
-    ("max_indexing_threads", 4, "uint"),
-    ("on_disk", 5, "uint"),
-    ("payload_m", 6, "uint"),
-)
-_OPTIMIZER_FIELDS = (
-    ("deleted_threshold", 1, "double"),
-    ("vacuum_min_vector_number", 2, "uint"),
-    ("default_segment_number", 3, "uint"),
-    ("max_segment_size", 4, "uint"),
-    ("memmap_threshold", 5, "uint"),
-    ("indexing_threshold", 6, "uint"),
-    ("flush_interval_sec", 7, "uint"),
-)
-_WAL_FIELDS = (("wal_capacity_mb", 1, "uint"), ("wal_segments_ahead", 2, "uint"))
-
-
-def _fields(values: dict[str, Any], layout: tuple[tuple[str, int, str], ...]) -> bytes:
-    out = b""
-    for name, number, kind in layout:
-        value = values.get(name)
-        if value is None:
-            continue
-        if kind == "double":
-            out += _varint(number << 3 | 1) + struct.pack("<d", float(value))
-        else:
-            out += _varint(number << 3) + _varint(int(value))
-    return out
-
-
-def _message(number: int, body: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(body)) + body
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        low, value = value & 0x7F, value >> 7
-        if value:
-            out.append(low | 0x80)
-        else:
-            out.append(low)
-            return bytes(out)

@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -1506,11 +1507,47 @@ def _fill_collection_info(out: Any, result: Mapping[str, Any]) -> None:
     if params.get("replication_factor") is not None:
         target.replication_factor = int(params["replication_factor"])
     target.on_disk_payload = bool(params.get("on_disk_payload", True))
+    config = result.get("config") or {}
+    for section in ("hnsw_config", "optimizer_config", "wal_config"):
+        if config.get(section) is not None:
+            _fill_config_section(getattr(out.config, section), config[section], section)
     for key, schema in (result.get("payload_schema") or {}).items():
         entry = out.payload_schema[key]
         entry.data_type = _SCHEMA_TYPE_TO_PB.get(str(schema.get("data_type", "")).lower(), 0)
         if schema.get("points") is not None:
             entry.points = int(schema["points"])
+
+
+def _fill_config_section(out: Any, raw: Any, path: str) -> None:
+    """A REST ``config.{hnsw,optimizer,wal}_config`` object into its ``*ConfigDiff``.
+
+    Every declared field present (not null) in ``raw`` is copied; keys the message does
+    not declare are left out, as unknown fields would be on the wire.
+    """
+    if not isinstance(raw, Mapping):
+        raise InvalidInput(f"config.{path}", "expected an object")
+    out.SetInParent()
+    for field in out.DESCRIPTOR.fields:
+        value = raw.get(field.name)
+        if value is None:
+            continue
+        where = f"config.{path}.{field.name}"
+        if field.message_type is not None:  # OptimizersConfigDiff.max_optimization_threads
+            _fill_max_optimization_threads(getattr(out, field.name), value, where)
+        elif field.type == FieldDescriptor.TYPE_BOOL:
+            if not isinstance(value, bool):
+                raise InvalidInput(where, "expected a bool")
+            setattr(out, field.name, value)
+        else:
+            integer = field.type != FieldDescriptor.TYPE_DOUBLE
+            _fill_number(out, field.name, value, where, integer=integer)
+
+
+def _fill_max_optimization_threads(out: Any, value: Any, path: str) -> None:
+    if isinstance(value, str) and value.lower() == "auto":
+        out.setting = _col.MaxOptimizationThreads.Auto
+    else:
+        _fill_number(out, "value", value, path)
 
 
 def _fill_update_result(out: Any, result: Mapping[str, Any]) -> None:

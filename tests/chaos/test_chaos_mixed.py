@@ -18,6 +18,7 @@ no connection is open through the proxies and no task is left.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import random
 import time
@@ -161,7 +162,10 @@ async def worker(
             elif roll < 0.90:
                 kind = "query"
                 await client.query_points(
-                    COLLECTION, vector(rng.randint(0, 10**6)), limit=5, protocol=protocol,
+                    COLLECTION,
+                    vector(rng.randint(0, 10**6)),
+                    limit=5,
+                    protocol=protocol,
                     timeout=TIMEOUT,
                 )
             else:
@@ -205,10 +209,8 @@ async def chaos_schedule(
             await asyncio.sleep(OUTAGE)
             grpc.recover()
         episodes[step] += 1
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.5)
-        except TimeoutError:
-            pass
         rest.latency = grpc.latency = 0.0
 
 
@@ -290,8 +292,7 @@ async def test_mixed_operations_under_chaos(server_factory: Any) -> None:
     # the collection against the ledger, read directly with no faults
     async with qdpool.connect(server.rest_url, grpc_url=server.grpc_url, api_key=None) as check:
         present = {
-            r.id: r
-            async for r in check.scroll_all(COLLECTION, with_vector=True, page_size=500)
+            r.id: r async for r in check.scroll_all(COLLECTION, with_vector=True, page_size=500)
         }
         count = await check.count(COLLECTION, exact=True)
         await check.delete_collection(COLLECTION)

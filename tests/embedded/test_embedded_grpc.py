@@ -121,6 +121,13 @@ async def test_collections_service(grpc_call: Grpc, collection_name: str) -> Non
     params = info.result.config.params.vectors_config.params
     assert (params.size, params.distance) == (384, collections_pb2.Dot)
     assert info.result.config.params.shard_number == 1
+    config = info.result.config
+    assert (config.hnsw_config.m, config.hnsw_config.ef_construct) == (16, 100)
+    assert config.hnsw_config.on_disk is False and config.hnsw_config.HasField("on_disk")
+    assert config.optimizer_config.deleted_threshold == 0.2
+    assert config.optimizer_config.flush_interval_sec == 5
+    assert not config.optimizer_config.HasField("max_optimization_threads")
+    assert (config.wal_config.wal_capacity_mb, config.wal_config.wal_segments_ahead) == (32, 0)
     dup = await expect_error(
         grpc.StatusCode.ALREADY_EXISTS,
         grpc_call(

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from qdpool import models
-from qdpool._proto import json_with_int_pb2, points_pb2
+from qdpool._proto import collections_pb2, json_with_int_pb2, points_pb2
 from qdpool.call import OPERATIONS, Call
 from qdpool.endpoint import Endpoint
 from qdpool.errors import InvalidInput
@@ -779,6 +779,83 @@ def test_decoded_types() -> None:
 def test_payload_and_vector_absent_are_none() -> None:
     records = cp.decode_response("retrieve", cp.result_to_response("retrieve", [{"id": 1}], 0))
     assert records == [models.Record(1, None, None)]
+
+
+CONFIG_SECTIONS: dict[str, Any] = {
+    "hnsw_config": {
+        "m": 16,
+        "ef_construct": 100,
+        "full_scan_threshold": 10000,
+        "max_indexing_threads": 0,
+        "on_disk": False,
+        "payload_m": 8,
+        "inline_storage": True,
+    },
+    "optimizer_config": {
+        "deleted_threshold": 0.2,
+        "vacuum_min_vector_number": 1000,
+        "default_segment_number": 0,
+        "max_segment_size": None,
+        "memmap_threshold": None,
+        "indexing_threshold": 10000,
+        "flush_interval_sec": 5,
+        "max_optimization_threads": 4,
+        "not_a_field": 1,
+    },
+    "wal_config": {"wal_capacity_mb": 32, "wal_segments_ahead": 0},
+}
+
+
+def test_result_to_response_fills_config_sections() -> None:
+    result = {"status": "green", "config": {"params": {"vectors": {}}, **CONFIG_SECTIONS}}
+    message: Any = cp.result_to_response("get_collection", result, 0)
+    config = collections_pb2.CollectionConfig.FromString(message.result.config.SerializeToString())
+    hnsw, opt, wal = config.hnsw_config, config.optimizer_config, config.wal_config
+    assert (hnsw.m, hnsw.ef_construct, hnsw.full_scan_threshold) == (16, 100, 10000)
+    assert hnsw.HasField("max_indexing_threads") and hnsw.max_indexing_threads == 0
+    assert hnsw.HasField("on_disk") and hnsw.on_disk is False
+    assert (hnsw.payload_m, hnsw.inline_storage) == (8, True)
+    assert opt.deleted_threshold == 0.2 and opt.HasField("default_segment_number")
+    assert not opt.HasField("max_segment_size") and not opt.HasField("memmap_threshold")
+    assert (opt.indexing_threshold, opt.flush_interval_sec) == (10000, 5)
+    assert opt.max_optimization_threads.value == 4
+    assert (wal.wal_capacity_mb, wal.wal_segments_ahead) == (32, 0)
+    assert wal.HasField("wal_segments_ahead")
+    # Sections the result leaves out stay unset; "auto" threads map to the Auto setting.
+    bare: Any = cp.result_to_response("get_collection", {"config": {"params": {}}}, 0)
+    assert not bare.result.config.HasField("hnsw_config")
+    assert not bare.result.config.HasField("wal_config")
+    auto: Any = cp.result_to_response(
+        "get_collection",
+        {"config": {"optimizer_config": {"max_optimization_threads": "auto"}}},
+        0,
+    )
+    threads = auto.result.config.optimizer_config.max_optimization_threads
+    assert threads.WhichOneof("variant") == "setting"
+    assert threads.setting == collections_pb2.MaxOptimizationThreads.Auto
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"hnsw_config": [16]}, "config.hnsw_config"),
+        ({"hnsw_config": {"m": -1}}, "config.hnsw_config.m"),
+        ({"hnsw_config": {"on_disk": 1}}, "config.hnsw_config.on_disk"),
+        (
+            {"optimizer_config": {"deleted_threshold": "x"}},
+            "config.optimizer_config.deleted_threshold",
+        ),
+        (
+            {"optimizer_config": {"max_optimization_threads": "many"}},
+            "config.optimizer_config.max_optimization_threads",
+        ),
+        ({"wal_config": {"wal_capacity_mb": 1.5}}, "config.wal_config.wal_capacity_mb"),
+    ],
+)
+def test_result_to_response_rejects_bad_config_section(config: Any, field: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        cp.result_to_response("get_collection", {"config": config}, 0)
+    assert info.value.field == field
 
 
 def test_result_to_response_rejects_bad_vector() -> None:
