@@ -212,8 +212,15 @@ def _client(mock: Any, telemetry: str, everything: bool) -> Any:
             rate_limit=RateLimitPolicy(rate=1e9, burst=1_000_000),
             fallback=FallbackPolicy(),
         )
+    transports = {"rest": mock}
+    if everything:  # fallback moves gRPC attempts to REST, so it needs both
+        transports["grpc"] = _mock()
     return qdpool.Client(
-        _endpoint(), api_key=API_KEY, transports={"rest": mock}, protocols=("rest",), **options
+        _endpoint(),
+        api_key=API_KEY,
+        transports=transports,
+        protocols=tuple(transports),
+        **options,
     )
 
 

@@ -101,6 +101,13 @@ def markdown(r: Report) -> str:
             ),
         )
         out.append("")
+    if r.checks:
+        out += [
+            "The raw floor is what a client exactly as cheap as the raw transport (aiohttp + "
+            "orjson, grpc.aio stub) would score in this run: where it misses a bound, no "
+            "client built on that transport can meet it on this server.",
+            "",
+        ]
     if r.defaults:
         out += ["## Defaults these figures favour", ""] + [f"- {d}" for d in r.defaults] + [""]
     if r.table:
@@ -125,7 +132,7 @@ def _latency_section(r: Report) -> list[str]:
     ]
     out += _table(
         ("client", "p50 ms", "p95 ms", "p99 ms", "max ms", "client CPU/call µs", "rounds spread",
-         "server CPU/call µs", f"{s.burst} at once: ms", f"{s.burst} at once: req/s"),
+         "server CPU/call µs (c=1)", f"{s.burst} at once: ms", f"{s.burst} at once: req/s"),
         (
             (row.label, _f(row.p50, 3), _f(row.p95, 3), _f(row.p99, 3), _f(row.max, 2),
              _f(row.cpu_us, 0), f"±{row.cpu_spread * 50:.0f}%", _f(row.server_cpu_us, 0),

@@ -43,7 +43,11 @@ def row(runs: ClientRuns) -> Row:
                    nan, nan, nan, nan, nan, nan, nan, nan, nan, nan, error=runs.error)  # fmt: skip
     pooled = [x * 1e3 for s in runs.sequential for x in s.latencies]
     per_round_cpu = [s.cpu_per_call * 1e6 for s in runs.sequential]
-    server = [s.server_cpu_per_call for s in runs.sequential]
+    # /proc counts CPU in 10 ms ticks: take the server's CPU per call from the 1-in-flight
+    # throughput run (the most calls at concurrency 1), not from the short sequential phase.
+    lowest = min(runs.throughput, default=None)
+    server_samples = runs.throughput[lowest] if lowest == 1 else runs.sequential
+    server = [s.server_cpu_per_call for s in server_samples]
     return Row(
         spec.name,
         spec.label,

@@ -51,7 +51,7 @@ class Retry:
 
     def __init__(
         self,
-        policy: RetryPolicy | None = None,
+        policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 (a frozen value object)
         budget: RetryBudget | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
