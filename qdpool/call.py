@@ -32,6 +32,8 @@ class Operation:
         idempotent: repeating it has the same effect as doing it once, so a retry
             is safe even when the first attempt may have been processed.
         read: it changes nothing (so it may be hedged).
+        server_timeout: Qdrant's REST route takes ``?timeout=`` (whole seconds) to cap the
+            server's own work; the REST transports send what remains of the attempt.
     """
 
     name: str
@@ -40,6 +42,7 @@ class Operation:
     grpc_method: str | None
     idempotent: bool
     read: bool
+    server_timeout: bool = False
 
     @property
     def rpc_method(self) -> str | None:
@@ -53,7 +56,21 @@ class Operation:
 def _op(
     name: str, method: str, path: str, grpc: str | None, *, idem: bool, read: bool
 ) -> Operation:
-    return Operation(name, method, path, grpc, idem, read)
+    return Operation(name, method, path, grpc, idem, read, name in _SERVER_TIMEOUT)
+
+
+_SERVER_TIMEOUT = frozenset(
+    {
+        "create_collection",
+        "delete_collection",
+        "upsert",
+        "delete",
+        "retrieve",
+        "count",
+        "query_points",
+        "scroll",
+    }
+)
 
 
 _C = "/collections/{collection}"

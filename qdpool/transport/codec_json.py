@@ -8,6 +8,7 @@ while each transport maps its own library's exceptions at its own boundary.
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -38,6 +39,18 @@ def path_for(call: Call) -> str:
     if call.collection is None:
         return route
     return route.replace("{collection}", quote(call.collection, safe=""))
+
+
+def params_for(call: Call, timeout: float) -> dict[str, str] | None:
+    """The query parameters of an attempt: the call's, plus Qdrant's ``timeout`` (whole
+    seconds, rounded up) where the route takes it, so the server stops working on a request
+    once the client has stopped waiting for it."""
+    if not call.operation.server_timeout:
+        return call.params
+    seconds = str(max(1, math.ceil(timeout)))
+    if not call.params:
+        return {"timeout": seconds}
+    return {**call.params, "timeout": seconds}
 
 
 def encode_body(call: Call) -> bytes | None:

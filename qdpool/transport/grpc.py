@@ -80,13 +80,24 @@ def _retry_after(exc: AioRpcError) -> float | None:
     return None
 
 
+MIN_RECONNECT_BACKOFF_MS = 100
+MAX_RECONNECT_BACKOFF_MS = 2_000
+"""grpcio backs off reconnects up to 120 s by default; a pool that should notice a recovered
+node within a retry or two caps it at 2 s."""
+
+REPLACE_INTERVAL = 0.2
+"""The least age of a channel before it may be replaced, so an outage cannot churn channels
+(at most five new connections a second per slot)."""
+
+
 class _Channel:
     """One slot of the pool: a channel, its multicallables and its in-flight count."""
 
-    __slots__ = ("channel", "in_flight", "methods")
+    __slots__ = ("channel", "created_at", "in_flight", "methods")
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel, created_at: float) -> None:
         self.channel = channel
+        self.created_at = created_at
         self.in_flight = 0
         self.methods: dict[str, Any] = {
             name: channel.unary_unary(
@@ -135,6 +146,9 @@ class GrpcTransport:
             ("grpc.max_send_message_length", -1),
             ("grpc.max_receive_message_length", -1),
             ("grpc.enable_retries", 0),
+            ("grpc.initial_reconnect_backoff_ms", MIN_RECONNECT_BACKOFF_MS),
+            ("grpc.min_reconnect_backoff_ms", MIN_RECONNECT_BACKOFF_MS),
+            ("grpc.max_reconnect_backoff_ms", MAX_RECONNECT_BACKOFF_MS),
             ("grpc.primary_user_agent", "qdpool"),
         ]
 
@@ -145,7 +159,7 @@ class GrpcTransport:
             channel = grpc.aio.secure_channel(
                 self._target, self._credentials, options=self._options
             )
-        return _Channel(channel)
+        return _Channel(channel, self._clock())
 
     async def start(self) -> None:
         """Connect every channel and health-check it; fail if none comes up."""
@@ -205,12 +219,14 @@ class GrpcTransport:
         request = encode_request(call)
         metadata = tuple(call.headers.items()) if call.headers else None
         slot.in_flight += 1
+        sent_before = call.sent
         call.sent = True
         try:
             response = await method(request, timeout=timeout, metadata=metadata)
         except AioRpcError as exc:
             error = map_rpc_error(exc)
-            call.sent = error.sent is not False
+            if error.sent is False:
+                call.sent = sent_before
             if isinstance(error, errors.Unavailable):
                 self._replace_if_broken(slot)
             raise error from None
@@ -219,8 +235,15 @@ class GrpcTransport:
         return decode_response(call.operation.name, response)
 
     def _replace_if_broken(self, slot: _Channel) -> None:
-        """Swap a channel whose connection failed for a fresh one that reconnects at once."""
+        """Swap a channel whose connection failed for a fresh one that reconnects at once.
+
+        A channel younger than ``REPLACE_INTERVAL`` is kept: during an outage its
+        replacement would fail the same way; grpcio's own reconnect, with its backoff
+        capped at ``MAX_RECONNECT_BACKOFF_MS``, takes over meanwhile.
+        """
         if self._closed or slot not in self._channels:
+            return
+        if self._clock() - slot.created_at < REPLACE_INTERVAL:
             return
         state = slot.channel.get_state()
         if state not in (

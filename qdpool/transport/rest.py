@@ -1,13 +1,20 @@
 """REST over aiohttp: keep-alive HTTP/1.1 with orjson, the default REST transport.
 
-aiohttp spends about a seventh of httpx's client CPU per call here (see
+aiohttp spends a fraction of httpx's client CPU per call (see
 docs/performance.md), which is why it is the default. Idle connections expire
 after ``PoolConfig.keepalive_expiry`` (below Qdrant's 5 s), so a request is not
 written to a connection the server is about to close.
+
+When a connection breaks under a request (reset, server gone), the other idle
+connections in the pool are likely dead too (a restarted or failed-over node),
+and a retry would pick one and fail again within a millisecond. So the pool is
+refreshed: new requests go to a fresh session, and the old one is closed once
+its last request has finished. Refreshes happen at most once per second.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import time
 from collections.abc import Callable
@@ -19,11 +26,30 @@ from qdpool import errors
 from qdpool.call import Call
 from qdpool.config import PoolConfig
 from qdpool.endpoint import Endpoint
-from qdpool.transport.codec_json import JSON_CONTENT_TYPE, decode, encode_body, path_for
+from qdpool.transport.codec_json import (
+    JSON_CONTENT_TYPE,
+    decode,
+    encode_body,
+    params_for,
+    path_for,
+)
+
+REFRESH_INTERVAL = 1.0
+"""The least time between two pool refreshes, so an outage cannot churn sessions."""
+
+
+class _Session:
+    """One ``aiohttp.ClientSession`` and the number of requests using it."""
+
+    __slots__ = ("in_flight", "session")
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+        self.in_flight = 0
 
 
 class AiohttpTransport:
-    """REST to one endpoint through one pooled ``aiohttp.ClientSession``."""
+    """REST to one endpoint through a pooled ``aiohttp.ClientSession``."""
 
     protocol = "rest"
 
@@ -42,17 +68,19 @@ class AiohttpTransport:
             (ssl_context or ssl.create_default_context()) if endpoint.tls else False
         )
         self._clock = clock
-        self._session: aiohttp.ClientSession | None = None
+        self._current: _Session | None = None
+        self._retired: set[_Session] = set()
+        self._closing: set[asyncio.Task[None]] = set()
+        self._refreshed_at = float("-inf")
         self._closed = False
         self._headers = {"content-type": JSON_CONTENT_TYPE, "accept": JSON_CONTENT_TYPE}
 
     async def start(self) -> None:
         """Open the session and make one request to ``/readyz`` to fail fast on a bad address."""
-        self._ensure_session()
-        assert self._session is not None
+        session = self._slot().session
         try:
             timeout = aiohttp.ClientTimeout(total=self._config.connect_timeout)
-            async with self._session.get(self._base + "/readyz", timeout=timeout) as resp:
+            async with session.get(self._base + "/readyz", timeout=timeout) as resp:
                 await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             await self.aclose()
@@ -62,26 +90,27 @@ class AiohttpTransport:
                 sent=False,
             ) from None
 
-    def _ensure_session(self) -> aiohttp.ClientSession:
+    def _slot(self) -> _Session:
         if self._closed:
             raise errors.ClientClosed("REST transport is closed")
-        if self._session is None:
+        if self._current is None:
             connector = aiohttp.TCPConnector(
                 limit=self._config.rest_connections,
                 keepalive_timeout=self._config.keepalive_expiry,
                 ssl=self._ssl,
                 ttl_dns_cache=300,
             )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                json_serialize=lambda _: "",  # never used: bodies are encoded with orjson
-                skip_auto_headers=("User-Agent",),
-                headers={"user-agent": "qdpool"},
+            self._current = _Session(
+                aiohttp.ClientSession(
+                    connector=connector,
+                    skip_auto_headers=("User-Agent",),
+                    headers={"user-agent": "qdpool"},
+                )
             )
-        return self._session
+        return self._current
 
     async def send(self, call: Call) -> Any:
-        session = self._session or self._ensure_session()
+        slot = self._current or self._slot()
         op = call.operation
         timeout = call.attempt_deadline - self._clock()
         if timeout <= 0:
@@ -89,13 +118,15 @@ class AiohttpTransport:
                 "no time left for the attempt", protocol="rest", sent=False
             )
         headers = self._headers | call.headers if call.headers else self._headers
+        sent_before = call.sent
         call.sent = True
+        slot.in_flight += 1
         try:
-            async with session.request(
+            async with slot.session.request(
                 op.rest_method,
                 self._base + path_for(call),
                 data=encode_body(call),
-                params=call.params,
+                params=params_for(call, timeout),
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as resp:
@@ -103,7 +134,7 @@ class AiohttpTransport:
                 status = resp.status
                 retry_after = resp.headers.get("Retry-After") if status == 429 else None
         except aiohttp.ClientConnectorError as exc:
-            call.sent = False
+            call.sent = sent_before
             raise errors.Unavailable(
                 f"cannot connect to {self._base}: {_describe(exc)}", protocol="rest", sent=False
             ) from None
@@ -112,10 +143,30 @@ class AiohttpTransport:
                 f"{op.name} attempt timed out after {timeout:.3f}s", protocol="rest"
             ) from None
         except aiohttp.ClientError as exc:
+            self._refresh(slot)
             raise errors.Unavailable(
                 f"{op.name} failed on the connection: {_describe(exc)}", protocol="rest", sent=None
             ) from None
+        finally:
+            slot.in_flight -= 1
+            if not slot.in_flight and slot in self._retired:
+                self._retired.discard(slot)
+                self._close_later(slot)
         return decode(call, status, raw, retry_after)
+
+    def _refresh(self, broken: _Session) -> None:
+        """Send new requests to a fresh session; close ``broken`` once it is idle."""
+        now = self._clock()
+        if broken is not self._current or now - self._refreshed_at < REFRESH_INTERVAL:
+            return
+        self._refreshed_at = now
+        self._current = None
+        self._retired.add(broken)
+
+    def _close_later(self, slot: _Session) -> None:
+        task = asyncio.get_running_loop().create_task(slot.session.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def pool_stats(self) -> tuple[int, int, int] | None:
         """``(idle, used, waiting)`` connections of the pool, for telemetry; None when closed.
@@ -123,10 +174,10 @@ class AiohttpTransport:
         aiohttp has no public pool counters, so this reads its connector's
         bookkeeping and reports nothing if that ever changes shape.
         """
-        session = self._session
-        if session is None or self._closed:
+        slot = self._current
+        if slot is None or self._closed:
             return None
-        connector: Any = session.connector
+        connector: Any = slot.session.connector
         try:
             idle = sum(len(conns) for conns in connector._conns.values())
             used = len(connector._acquired)
@@ -136,13 +187,18 @@ class AiohttpTransport:
         return idle, used, waiting
 
     async def aclose(self) -> None:
+        """Close every session (in-flight requests on them fail) and wait for retired ones."""
         self._closed = True
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+        slots = [*self._retired, *([self._current] if self._current else [])]
+        self._current = None
+        self._retired.clear()
+        for slot in slots:
+            await slot.session.close()
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else ("open" if self._session else "idle")
+        state = "closed" if self._closed else ("open" if self._current else "idle")
         return f"<AiohttpTransport {self._base} {state}>"
 
 

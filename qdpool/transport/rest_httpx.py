@@ -20,7 +20,13 @@ from qdpool import errors
 from qdpool.call import Call
 from qdpool.config import PoolConfig
 from qdpool.endpoint import Endpoint
-from qdpool.transport.codec_json import JSON_CONTENT_TYPE, decode, encode_body, path_for
+from qdpool.transport.codec_json import (
+    JSON_CONTENT_TYPE,
+    decode,
+    encode_body,
+    params_for,
+    path_for,
+)
 
 
 class HttpxTransport:
@@ -83,19 +89,20 @@ class HttpxTransport:
                 "no time left for the attempt", protocol="rest", sent=False
             )
         headers = self._headers | call.headers if call.headers else self._headers
+        sent_before = call.sent
         call.sent = True
         try:
             resp = await self._client.request(
                 op.rest_method,
                 self._base + path_for(call),
                 content=encode_body(call),
-                params=call.params,
+                params=params_for(call, timeout),
                 headers=headers,
                 timeout=timeout,
             )
             raw = resp.content
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            call.sent = False
+            call.sent = sent_before
             raise errors.Unavailable(
                 f"cannot connect to {self._base}: {type(exc).__name__}: {exc}",
                 protocol="rest",
