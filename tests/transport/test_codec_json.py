@@ -6,10 +6,17 @@ import orjson
 import pytest
 
 from qdpool import errors
-from qdpool.call import CREATE_COLLECTION, HEALTH, QUERY_POINTS, SCROLL, Call
+from qdpool.call import CREATE_COLLECTION, HEALTH, QUERY_POINTS, SCROLL, UPSERT, Call
 from qdpool.endpoint import Endpoint
 from qdpool.models import HealthInfo, Record, ScoredPoint, as_float32
-from qdpool.transport.codec_json import decode, encode_body, error_for, parse_retry_after, path_for
+from qdpool.transport.codec_json import (
+    decode,
+    encode_body,
+    error_for,
+    params_for,
+    parse_retry_after,
+    path_for,
+)
 
 EP = Endpoint("localhost")
 
@@ -115,3 +122,13 @@ def test_unexpected_answer_is_a_server_error() -> None:
 def test_errors_are_raised_from_decode() -> None:
     with pytest.raises(errors.NotFound):
         decode(call_for(QUERY_POINTS), 404, b'{"status":{"error":"Not found"}}', None)
+
+
+def test_server_timeout_travels_as_whole_seconds_where_the_route_takes_it() -> None:
+    query = call_for(QUERY_POINTS, body={})
+    assert params_for(query, 2.2) == {"timeout": "3"}
+    assert params_for(query, 0.01) == {"timeout": "1"}
+    upsert = Call(UPSERT, "docs", "rest", {}, {"wait": "true"}, 1e12, EP)
+    assert params_for(upsert, 4.0) == {"wait": "true", "timeout": "4"}
+    assert upsert.params == {"wait": "true"}  # the call's own params are left alone
+    assert params_for(call_for(HEALTH, None), 3.0) is None

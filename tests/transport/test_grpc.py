@@ -14,7 +14,7 @@ from qdpool.call import COUNT, Call
 from qdpool.config import PoolConfig
 from qdpool.embedded import EmbeddedQdrant
 from qdpool.endpoint import Endpoint
-from qdpool.transport.grpc import GrpcTransport, map_rpc_error
+from qdpool.transport.grpc import REPLACE_INTERVAL, GrpcTransport, map_rpc_error
 
 
 def established_to(port: int) -> int:
@@ -102,21 +102,34 @@ async def test_start_fails_when_no_channel_comes_up() -> None:
     assert exc.value.sent is False
 
 
-async def test_a_broken_channel_is_replaced_and_the_pool_recovers(tmp_path: object) -> None:
+async def test_a_broken_channel_is_replaced_and_the_pool_recovers() -> None:
     server = EmbeddedQdrant()
     await server.start()
     endpoint = Endpoint.from_urls(server.rest_url, server.grpc_url)
     transport = GrpcTransport(endpoint, PoolConfig(grpc_channels=2, connect_timeout=1.0))
     await transport.start()
+    await asyncio.sleep(REPLACE_INTERVAL)
     before = list(transport._channels)
+    loop = asyncio.get_running_loop()
     call = Call(COUNT, "none", "grpc", {"exact": True}, None, 0.0, endpoint)
     await server.close()
     try:
         for _ in range(4):
-            call.attempt_deadline = asyncio.get_running_loop().time() + 1.0
+            call.attempt_deadline = loop.time() + 1.0
             with pytest.raises(errors.ApiError):
                 await transport.send(call)
         assert any(slot not in before for slot in transport._channels)
+        async with EmbeddedQdrant(port=server.port, grpc_port=server.grpc_port):
+            deadline = loop.time() + 5.0
+            while True:
+                call.attempt_deadline = loop.time() + 1.0
+                try:
+                    await transport.send(call)
+                except errors.NotFound:
+                    break  # the server answered: the pool reconnected
+                except errors.Unavailable:
+                    assert loop.time() < deadline, "the pool did not reconnect within 5 s"
+                    await asyncio.sleep(0.05)
     finally:
         await transport.aclose()
 
