@@ -10,6 +10,17 @@ from benchmarks.latency import ClientRuns
 from benchmarks.summary import Row
 
 COLOURS = {"qdpool": "#1f77b4", "raw": "#7f7f7f", "qdrant-client": "#d62728"}
+SHADES = {
+    "qdpool-rest": "#08519c",
+    "qdpool-rest-httpx": "#6baed6",
+    "qdpool-grpc": "#3182bd",
+    "raw-aiohttp": "#252525",
+    "raw-httpx": "#969696",
+    "raw-grpc": "#636363",
+    "qc-rest": "#a50f15",
+    "qc-rest-keepalive": "#fb6a4a",
+    "qc-grpc": "#de2d26",
+}
 STYLES = {"rest": "-", "grpc": "--"}
 
 
@@ -42,9 +53,11 @@ def _cdf(plt: object, results: dict[str, ClientRuns], path: Path) -> Path:
         ys = [(i + 1) / len(xs) for i in range(len(xs))]
         spec = runs.spec
         ax.step(xs, ys, where="post", label=spec.label, linestyle=STYLES.get(spec.protocol, "-"),
-                color=COLOURS.get(spec.family), alpha=0.9 if spec.family != "raw" else 0.6,
+                color=SHADES.get(spec.name, COLOURS.get(spec.family)), alpha=0.9,
                 linewidth=2 if spec.family == "qdpool" else 1.3)  # fmt: skip
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(_plain_ms())
+    ax.xaxis.set_minor_formatter(_plain_ms(minor=True))
     ax.set_xlabel("latency per query, ms (log scale), sequential calls")
     ax.set_ylabel("fraction of calls")
     ax.set_title("query_points latency CDF (solid: REST, dashed: gRPC)")
@@ -54,6 +67,19 @@ def _cdf(plt: object, results: dict[str, ClientRuns], path: Path) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)  # type: ignore[attr-defined]
     return path
+
+
+def _plain_ms(minor: bool = False) -> object:
+    """Tick labels like 0.3, 1, 2, 5 instead of 10^0 on the log axis (minor: 2, 3, 5 only)."""
+    from matplotlib.ticker import FuncFormatter
+
+    def label(x: float, _pos: int) -> str:
+        lead = f"{x:.0e}"[0]  # first significant digit
+        if minor and lead not in "235":
+            return ""
+        return f"{x:g}"
+
+    return FuncFormatter(label)
 
 
 def _cpu_bars(plt: object, table: list[Row], path: Path) -> Path:
@@ -82,7 +108,8 @@ def _throughput(plt: object, table: list[Row], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(9, 5))  # type: ignore[attr-defined]
     for r in rows:
         ax.plot(levels, [r.rate.get(c, math.nan) for c in levels], marker="o", label=r.label,
-                linestyle=STYLES.get(r.protocol, "-"), color=COLOURS.get(r.family))  # fmt: skip
+                linestyle=STYLES.get(r.protocol, "-"),
+                color=SHADES.get(r.name, COLOURS.get(r.family)))  # fmt: skip
     ax.set_xscale("log")
     ax.set_xticks(levels, [str(c) for c in levels])
     ax.set_xlabel("calls in flight")

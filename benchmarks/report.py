@@ -88,15 +88,9 @@ def markdown(r: Report) -> str:
     if r.checks:
         out += ["## Targets", ""]
         out += _table(
-            ("target", "measured", "bound", "verdict", "how"),
+            ("target", "measured", "bound", "verdict", "raw floor", "how"),
             (
-                (
-                    c.name,
-                    f"{_f(c.measured)} {c.unit}",
-                    f"{c.op} {c.bound:g} {c.unit}",
-                    c.verdict,
-                    c.detail,
-                )
+                (c.name, f"{_f(c.measured)} {c.unit}", _bound(c), c.verdict, _f(c.floor), c.detail)
                 for c in r.checks
             ),
         )

@@ -229,3 +229,52 @@ async def test_start_fails_fast_naming_the_address() -> None:
             "http://127.0.0.1:1", protocols=("rest",), pool=qdpool.PoolConfig(connect_timeout=0.5)
         ):
             pass
+
+
+async def test_own_httpx_client_is_used_and_left_open(server: Any) -> None:
+    import httpx
+
+    seen: list[str] = []
+
+    async def record(request: httpx.Request) -> None:
+        seen.append(request.url.path)
+
+    own = httpx.AsyncClient(event_hooks={"request": [record]})
+    async with qdpool.connect(
+        server.rest_url, api_key=KEY, protocols=("rest",), httpx_client=own
+    ) as c:
+        assert c.rest_transport == "httpx"
+        await c.list_collections()
+    assert "/collections" in seen
+    assert not own.is_closed
+    await own.aclose()
+
+
+@pytest.mark.parametrize("protocol", ["rest", "grpc"])
+async def test_large_upserts_are_split_and_all_points_land(server: Any, protocol: str) -> None:
+    name = f"split_{protocol}_{uuid.uuid4().hex[:6]}"
+    dim = 384
+    points = [
+        {"id": i, "vector": [((i * 31 + j) % 97) / 97 for j in range(dim)], "payload": {"i": i}}
+        for i in range(600)
+    ]
+    async with qdpool.connect(
+        server.rest_url,
+        grpc_url=server.grpc_url,
+        api_key=KEY,
+        protocol=protocol,
+        max_rest_body=256 * 1024,
+        max_grpc_message=128 * 1024,
+    ) as c:
+        await c.create_collection(name, size=dim)
+        try:
+            before = server.faults.served_count("upsert", protocol)
+            result = await c.upsert(name, points)
+            requests = server.faults.served_count("upsert", protocol) - before
+            assert requests >= 10  # ~4 MB of points under a 128-256 KiB cap
+            assert result.status == "completed"
+            assert await c.count(name) == 600
+            records = await c.retrieve(name, [0, 299, 599])
+            assert [r.payload for r in records] == [{"i": 0}, {"i": 299}, {"i": 599}]
+        finally:
+            await c.delete_collection(name)
