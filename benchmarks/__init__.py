@@ -7,14 +7,23 @@ a JSON dump and PNG plots to ``benchmarks/results/``. See docs/performance.md.
 
 Modules, in the order a run uses them:
 
-- ``settings``   sizes and switches (full, ``--quick``, tiny for the smoke test)
-- ``server``     the embedded server in a subprocess, or ``--url`` to any Qdrant
+- ``settings``   sizes and switches (full, ``--quick``, ``--tiny`` for the smoke test)
+- ``suite``      the stages in order, then the report (``__main__`` calls it)
+- ``overhead`` / ``anatomy``  the pipeline's own cost over a null transport, and the
+                 per-call steps outside it (argument checks, encoding, decoding)
+- ``server``     the embedded server in a subprocess, ``trivial_server`` (canned answers,
+                 for client-bound figures), or ``--url`` to any Qdrant
 - ``dataset``    seeded vectors and the collection they are loaded into
-- ``clients``    one adapter per client under test, same query for all
+- ``clients`` (+ ``clients_qdpool``, ``clients_raw``, ``clients_official``)
+                 one adapter per client under test, same query for all
 - ``measure``    the timing loops: latency, client CPU per call, throughput
 - ``latency``    the side-by-side rounds in alternating order
-- ``overhead``   the pipeline's own cost over a null transport
-- ``ingest``     bulk ingestion, each client in a fresh process for peak memory
-- ``targets``    the target ratios and the default protocol the figures favour
-- ``report`` / ``plots``  the Markdown table, JSON and PNGs
+- ``ingest``     bulk ingestion, each run in a fresh process for its peak memory
+- ``summary`` / ``stats`` / ``targets``  rows, percentiles, target ratios, favoured defaults
+- ``report`` / ``plots`` / ``machine``   the Markdown table, JSON, PNGs, machine description
+- ``profile_client``  pyinstrument over one client's query loop (a tool, not a stage)
+
+``telemetry_overhead`` and ``tail_latency`` are the telemetry and resilience
+owners' benchmarks; the suite includes the first's table and runs the second as
+the opt-in ``tail`` stage.
 """

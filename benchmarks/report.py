@@ -41,6 +41,7 @@ class Report:
     defaults: list[str] = field(default_factory=list)
     overhead: OverheadResult | None = None
     anatomy: list[Piece] = field(default_factory=list)
+    telemetry_table: str = ""
     load: tuple[float, float] = (math.nan, math.nan)
     ingest: list[IngestResult] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
@@ -108,10 +109,26 @@ def markdown(r: Report) -> str:
         out += _latency_section(r)
     if r.overhead is not None:
         out += _overhead_section(r.overhead)
+    if r.telemetry_table:
+        out += [
+            "## Telemetry alone (`benchmarks/telemetry_overhead.py`)",
+            "",
+            r.telemetry_table,
+            "",
+        ]
     if r.anatomy:
         out += _anatomy_section(r.anatomy)
     if r.ingest:
         out += _ingest_section(r.ingest)
+    tail = r.settings.out_dir / "tail_latency.md"
+    if tail.exists():
+        out += [
+            "## Tail latency with hedging",
+            "",
+            "See [tail_latency.md](tail_latency.md) (`python -m benchmarks.tail_latency`, "
+            "or the `tail` stage of this suite).",
+            "",
+        ]
     if r.plots:
         out += ["## Plots", ""] + [f"![{p.stem}]({p.name})" for p in r.plots] + [""]
     out += ["## For reference", "", SEED_TABLE, ""]
@@ -243,6 +260,7 @@ def as_json(r: Report) -> dict[str, Any]:
             },
             "overhead": None if r.overhead is None else dataclasses.asdict(r.overhead),
             "anatomy": [dataclasses.asdict(p) for p in r.anatomy],
+            "telemetry_table": r.telemetry_table,
             "load_average": list(r.load),
             "ingest": [dataclasses.asdict(i) for i in r.ingest],
         }

@@ -132,7 +132,8 @@ def parser() -> argparse.ArgumentParser:
         "--only",
         type=_str_tuple,
         default=("latency", "overhead", "ingest"),
-        help="stages to run: latency,overhead,ingest (default: all)",
+        help="stages: latency,overhead,ingest (the default) and tail (hedging, "
+        "benchmarks/tail_latency.py, opt-in)",
     )
     what.add_argument("--no-plots", action="store_true", help="skip the PNGs")
     what.add_argument("--out", type=Path, help=f"output folder (default: {RESULTS_DIR})")

@@ -67,6 +67,7 @@ def run(
         _log(f"pipeline overhead over a null transport ({calls})")
         try:
             rep.overhead = overhead.run(settings.overhead_calls)
+            rep.telemetry_table = _telemetry_table(settings.overhead_calls)
             rep.anatomy = anatomy.measure(max(settings.overhead_calls // 2, 100), settings.dim)
         except Exception as exc:
             failed = True
@@ -82,6 +83,8 @@ def run(
                 _log(f"bulk ingestion: {settings.ingest_points:,} x {settings.dim}-d per run")
                 rep.ingest = ingest.run_all(target, settings, specs)
                 failed |= any(i.error for i in rep.ingest)
+    if "tail" in stages:
+        failed |= _tail(settings)
     top = max(settings.concurrency)
     over = None if rep.overhead is None else rep.overhead.default_over_bare
     if rep.results or over is not None:
@@ -93,6 +96,24 @@ def run(
     rep.seconds = time.perf_counter() - t0
     rep.load = (load_before, os.getloadavg()[0])
     return rep, failed
+
+
+def _telemetry_table(calls: int) -> str:
+    """The telemetry engineer's own measurement, as its Markdown table ("" if absent)."""
+    try:
+        from benchmarks import telemetry_overhead
+    except ImportError:
+        return ""
+    return telemetry_overhead.table(asyncio.run(telemetry_overhead.measure(calls)))
+
+
+def _tail(settings: Settings) -> bool:
+    """The resilience engineer's hedging benchmark; writes its own tail_latency.md."""
+    from benchmarks import tail_latency
+
+    _log("tail latency with hedging (benchmarks/tail_latency.py)")
+    quick = ["--quick"] if settings.throughput_calls < Settings().throughput_calls else []
+    return tail_latency.main(quick) != 0
 
 
 def _latency(rep: report.Report, target: Target, settings: Settings) -> bool:

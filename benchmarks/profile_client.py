@@ -1,6 +1,6 @@
 """Profile one client's query loop with pyinstrument: where does its CPU per call go?
 
-    python -m benchmarks.profile qdpool-rest --calls 5000 [--url ... | --server-cmd ...]
+    python -m benchmarks.profile_client qdpool-rest --calls 5000 [--url ... | --server-cmd ...]
 
 Starts the embedded server (or uses ``--url``), seeds a small collection, and
 runs ``--calls`` sequential queries of the named client under pyinstrument;
@@ -25,7 +25,10 @@ COLLECTION = "bench_profile"
 
 
 async def _loop(target: Target, name: str, calls: int) -> Any:
-    from pyinstrument import Profiler
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        raise SystemExit("needs pyinstrument: .venv/bin/pip install pyinstrument") from None
 
     await dataset.seed(target, COLLECTION, dataset.vectors(2_000, 384), 1_000)
     queries = dataset.queries(384)
@@ -54,7 +57,7 @@ def _show(profiler: Any, html: Path | None) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.profile")
+    p = argparse.ArgumentParser(prog="python -m benchmarks.profile_client")
     p.add_argument("client", choices=list(clients.CLIENTS))
     p.add_argument("--calls", type=int, default=5_000)
     p.add_argument("--url")
