@@ -7,8 +7,8 @@ ingests; it reports points/s, client CPU, and peak RSS above the baseline. Point
 are made lazily, as Python lists, right before they are handed to the client,
 so what the peak shows is what the client holds on to.
 
-- qdpool: ``upsert()`` calls of ``batch`` points, at most ``parallel`` in flight,
-  ``wait=True``; by default 1,000-point batches (like qdrant-client's), and in the
+- qdpool: ``upload_points()``, which consumes the points lazily in batches of
+  ``batch`` points, at most ``parallel`` in flight, ``wait=True``; by default 1,000-point batches (like qdrant-client's), and in the
   ``-split`` runs batches too big for one request (10,000 x 384-d is ~75 MB of
   JSON), which the client splits into requests that fit (REST: 32 MiB bodies;
   gRPC: 16 MiB messages) on its own.
@@ -179,15 +179,11 @@ async def _qdpool(args: argparse.Namespace, target: Target, points: Any, n: int)
         target.rest_url, grpc_url=target.grpc_url, api_key=target.api_key, protocol=args.protocol
     )
     async with client:
-        queue = iter(range(0, n, args.batch))
-
-        async def worker() -> None:
-            for start in queue:
-                batch = list(points(start, min(start + args.batch, n)))
-                await client.upsert(args.collection, batch, wait=True)
-
         t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(args.parallel)))
+        written = await client.upload_points(
+            args.collection, points(0, n), batch_size=args.batch, parallel=args.parallel
+        )
+        assert written == n
         return time.perf_counter() - t0
 
 
@@ -248,7 +244,7 @@ def child_main(argv: list[str] | None = None) -> None:
     seconds = asyncio.run(run(args, target, points, args.points))
     cpu = time.process_time() - cpu0
     if spec.family == "qdpool":
-        config = f"upsert() of {args.batch:,} points, {args.parallel} in flight, wait=True"
+        config = f"upload_points(batch_size={args.batch:,}, parallel={args.parallel}, wait=True)"
     else:
         config = f"upload_points(batch_size={QC_BATCH:,}, parallel=1, wait=True)"
     result = IngestResult(

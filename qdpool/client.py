@@ -12,12 +12,14 @@ and decodes into the same typed result on either protocol.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
 import os
 import random
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -183,7 +185,8 @@ class Client:
             head.append(self._telemetry.call_interceptor)
             observer = combine(self._telemetry.observer, observer)
             self._telemetry.watch_pools(endpoint, self.transports, self.pool_config)
-        chain: list[Interceptor] = [*head, *interceptors, Deadline(clock)]
+        # Every link below the deadline bounds its own waits (see interceptors/deadline.py).
+        chain: list[Interceptor] = [*head, *interceptors, Deadline(clock, guard=False)]
         chain += resilience_chain(
             retry=retry,
             retry_budget=retry_budget,
@@ -381,63 +384,117 @@ class Client:
     ) -> UpdateResult:
         """Insert or replace points: dicts ``{"id", "vector", "payload"}`` or ``qdpool.Point``.
 
-        A batch too large for one request is split by encoded size into ordered
-        requests (REST: under Qdrant's 32 MiB body cap; gRPC: messages of at most
-        16 MiB), sent one after another, and reported as one result. Upserts with
-        explicit ids are idempotent, so each request may be retried on its own.
+        Every point is checked before anything is sent. A batch too large for one
+        request is split by encoded size into ordered requests (REST: under Qdrant's
+        32 MiB body cap; gRPC: messages of at most 16 MiB), encoded one request at a
+        time so memory holds one request's bytes, sent one after another, and
+        reported as one result. Upserts with explicit ids are idempotent, so each
+        request may be retried on its own; ``timeout`` applies to each request.
         """
         name = validate.collection_name(collection_name)
         checked = validate.points(points)
-        params = {"wait": "true" if wait else "false"}
         proto = self.protocol if protocol is None else validate.protocol(protocol)
-        chunks = self._upsert_chunks(checked, proto)
+        return await self._upsert_checked(name, checked, wait, proto, timeout)
+
+    async def upload_points(
+        self,
+        collection_name: str,
+        points: Iterable[Any],
+        *,
+        batch_size: int = 1000,
+        parallel: int = 4,
+        wait: bool = True,
+        protocol: str | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Upsert a large or endless stream of points in batches, ``parallel`` at a time.
+
+        ``points`` is consumed lazily (a generator of millions of points is fine):
+        each batch of ``batch_size`` is checked just before it is sent, then split by
+        encoded size like ``upsert``. At most ``parallel`` batches are in flight, so
+        memory stays bounded. On the first failure the batches still in flight are
+        cancelled and the error is raised; batches already acknowledged stay written
+        (upserts are idempotent: run it again to finish). Batches may complete out of
+        order, so an id repeated in two batches may end with either version.
+
+        Returns the number of points written.
+        """
+        name = validate.collection_name(collection_name)
+        size = validate.positive_int(batch_size, "batch_size")
+        width = validate.positive_int(parallel, "parallel")
+        proto = self.protocol if protocol is None else validate.protocol(protocol)
+        slots = asyncio.Semaphore(width)
+        written = 0
+
+        async def send(batch: list[dict[str, Any]]) -> None:
+            try:
+                await self._upsert_checked(name, batch, wait, proto, timeout)
+            finally:
+                slots.release()
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for start, batch in _batches(points, size):
+                    await slots.acquire()
+                    checked = validate.points(batch, start=start)
+                    group.create_task(send(checked))
+                    written += len(checked)
+        except BaseExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        return written
+
+    async def _upsert_checked(
+        self,
+        name: str,
+        points: list[dict[str, Any]],
+        wait: bool,
+        protocol: str,
+        timeout: float | None,
+    ) -> UpdateResult:
+        params = {"wait": "true" if wait else "false"}
         result: UpdateResult | None = None
+        requests = 0
         completed = True
-        for body, encoded in chunks:
-            result = await self._call(ops.UPSERT, name, body, params, proto, timeout, encoded)
+        for body, encoded in self._upsert_requests(points, protocol):
+            result = await self._call(ops.UPSERT, name, body, params, protocol, timeout, encoded)
+            requests += 1
             completed = completed and result.status == "completed"
-        assert result is not None
-        if len(chunks) > 1 and not completed and result.status == "completed":
+        assert result is not None  # validate.points refuses an empty list
+        if requests > 1 and not completed and result.status == "completed":
             return UpdateResult(result.operation_id, "acknowledged")
         return result
 
-    def _upsert_chunks(
+    def _upsert_requests(
         self, points: list[dict[str, Any]], protocol: str
-    ) -> list[tuple[dict[str, Any], bytes | None]]:
-        """Split points into bodies that each fit one request; REST bodies come pre-encoded."""
-        if protocol == "rest":
-            head, tail = b'{"points":[', b"]}"
-            limit = self._max_rest_body - len(head) - len(tail)
-            encoded = [orjson.dumps(p) for p in points]
-            chunks: list[tuple[dict[str, Any], bytes | None]] = []
-            start, size = 0, 0
-            for i, item in enumerate(encoded):
-                cost = len(item) + 1
-                if cost > limit:
-                    raise InvalidInput(
-                        f"points[{i}]",
-                        f"encodes to {len(item)} bytes, over the "
-                        f"{self._max_rest_body}-byte REST cap",
-                    )
-                if size + cost > limit and i > start:
-                    chunks.append(
-                        ({"points": points[start:i]}, head + b",".join(encoded[start:i]) + tail)
-                    )
-                    start, size = i, 0
-                size += cost
-            chunks.append(({"points": points[start:]}, head + b",".join(encoded[start:]) + tail))
-            return chunks
-        limit = self._max_grpc_message
-        grpc_chunks: list[tuple[dict[str, Any], bytes | None]] = []
+    ) -> Iterator[tuple[dict[str, Any], bytes | None]]:
+        """The request bodies of an upsert, each small enough for one request, made lazily.
+
+        REST bodies come pre-encoded: each point is encoded once, and its bytes are
+        what is sent. A point that alone exceeds the cap is refused before anything
+        is sent when its vector alone shows it (the payload's share is found on the
+        way).
+        """
+        if protocol != "rest":
+            yield from _grpc_chunks(points, self._max_grpc_message)
+            return
+        head, tail = b'{"points":[', b"]}"
+        limit = self._max_rest_body - len(head) - len(tail)
+        for i, point in enumerate(points):
+            if _MIN_JSON_BYTES_PER_FLOAT * _float_count(point) > limit:
+                raise _too_large(i, self._max_rest_body)
         start, size = 0, 0
-        for i, p in enumerate(points):
-            cost = _proto_size_estimate(p)
-            if size + cost > limit and i > start:
-                grpc_chunks.append(({"points": points[start:i]}, None))
-                start, size = i, 0
+        encoded: list[bytes] = []
+        for i, point in enumerate(points):
+            item = orjson.dumps(point)
+            cost = len(item) + 1
+            if cost > limit:
+                raise _too_large(i, self._max_rest_body)
+            if size + cost > limit and encoded:
+                yield {"points": points[start:i]}, head + b",".join(encoded) + tail
+                start, size, encoded = i, 0, []
+            encoded.append(item)
             size += cost
-        grpc_chunks.append(({"points": points[start:]}, None))
-        return grpc_chunks
+        yield {"points": points[start:]}, head + b",".join(encoded) + tail
 
     async def retrieve(
         self,
@@ -642,12 +699,47 @@ _COLLECTION_OPTIONS = (
 )
 
 
+_MIN_JSON_BYTES_PER_FLOAT = 2
+"""A float takes at least two bytes in JSON (a digit and a comma), whatever its value."""
+
+
+def _float_count(point: dict[str, Any]) -> int:
+    vector = point["vector"]
+    return len(vector) if isinstance(vector, list) else sum(len(v) for v in vector.values())
+
+
+def _too_large(index: int, cap: int) -> InvalidInput:
+    return InvalidInput(f"points[{index}]", f"encodes to more than the {cap}-byte REST cap")
+
+
+def _batches(points: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+    """``(index of the first, batch)`` for consecutive batches of ``size`` items."""
+    if isinstance(points, Mapping | str | bytes) or not isinstance(points, Iterable):
+        raise InvalidInput("points", "must be an iterable of points")
+    iterator = iter(points)
+    start = 0
+    while batch := list(itertools.islice(iterator, size)):
+        yield start, batch
+        start += len(batch)
+
+
+def _grpc_chunks(
+    points: list[dict[str, Any]], limit: int
+) -> Iterator[tuple[dict[str, Any], bytes | None]]:
+    start, size = 0, 0
+    for i, point in enumerate(points):
+        cost = _proto_size_estimate(point)
+        if size + cost > limit and i > start:
+            yield {"points": points[start:i]}, None
+            start, size = i, 0
+        size += cost
+    yield {"points": points[start:]}, None
+
+
 def _proto_size_estimate(point: dict[str, Any]) -> int:
     """An upper-bound guess of a point's protobuf size: 4 bytes per float, payload as its JSON."""
-    vector = point["vector"]
-    floats = len(vector) if isinstance(vector, list) else sum(len(v) for v in vector.values())
     payload = point.get("payload")
-    return 64 + 5 * floats + (len(orjson.dumps(payload)) * 2 if payload else 0)
+    return 64 + 5 * _float_count(point) + (len(orjson.dumps(payload)) * 2 if payload else 0)
 
 
 def connect(

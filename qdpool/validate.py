@@ -192,10 +192,12 @@ def point(value: object, index: int) -> dict[str, Any]:
     return out
 
 
-def points(values: object) -> list[dict[str, Any]]:
+def points(values: object, *, start: int = 0) -> list[dict[str, Any]]:
+    """Points in Qdrant's REST shape; ``start`` numbers them in errors when they are one batch
+    of a larger stream."""
     if isinstance(values, Mapping | str | bytes) or not isinstance(values, Iterable):
         raise InvalidInput("points", "must be a list of points")
-    checked = [point(p, i) for i, p in enumerate(values)]
+    checked = [point(p, i) for i, p in enumerate(values, start)]
     if not checked:
         raise InvalidInput("points", "must not be empty")
     return checked

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -191,3 +193,55 @@ async def test_connect_reads_environment(monkeypatch: pytest.MonkeyPatch) -> Non
 async def test_default_protocol_must_be_enabled() -> None:
     with pytest.raises(InvalidInput, match="protocol"):
         qdpool.Client(Endpoint("h"), protocol="grpc", protocols=("rest",), transports={})
+
+
+async def test_upload_points_streams_batches_with_bounded_parallelism() -> None:
+    in_flight = peak = 0
+    consumed: list[int] = []
+
+    async def handler(call: Call) -> UpdateResult:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.005)
+        in_flight -= 1
+        return UpdateResult(None, "completed")
+
+    def generate() -> Iterator[dict[str, Any]]:
+        for i in range(1050):
+            consumed.append(i)
+            yield {"id": i, "vector": [0.1, 0.2]}
+
+    client, rest, _ = make_client(handler)
+    async with client:
+        written = await client.upload_points("docs", generate(), batch_size=100, parallel=3)
+    assert written == 1050
+    assert peak == 3
+    assert len(rest.calls) == 11
+    ids = sorted(p["id"] for c in rest.calls for p in c.body["points"])  # type: ignore[index]
+    assert ids == list(range(1050))
+
+
+async def test_upload_points_names_the_bad_point_by_its_index_in_the_stream() -> None:
+    points = [{"id": i, "vector": [0.1]} for i in range(250)]
+    points[234] = {"id": 234, "vector": [float("nan")]}
+    client, _, _ = make_client()
+    async with client:
+        with pytest.raises(InvalidInput, match=r"points\[234\]\.vector\[0\]"):
+            await client.upload_points("docs", points, batch_size=100)
+
+
+async def test_upload_points_raises_the_first_failure_and_cancels_the_rest() -> None:
+    async def handler(call: Call) -> UpdateResult:
+        assert call.body is not None
+        if call.body["points"][0]["id"] == 100:
+            raise qdpool.InvalidArgument("bad batch", protocol="rest", status=400)
+        await asyncio.sleep(0.05)
+        return UpdateResult(None, "completed")
+
+    client, _, _ = make_client(handler, retry=None)
+    async with client:
+        with pytest.raises(qdpool.InvalidArgument, match="bad batch"):
+            await client.upload_points(
+                "docs", [{"id": i, "vector": [0.1]} for i in range(1000)], batch_size=100
+            )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -276,5 +277,45 @@ async def test_large_upserts_are_split_and_all_points_land(server: Any, protocol
             assert await c.count(name) == 600
             records = await c.retrieve(name, [0, 299, 599])
             assert [r.payload for r in records] == [{"i": 0}, {"i": 299}, {"i": 599}]
+        finally:
+            await c.delete_collection(name)
+
+
+@pytest.mark.parametrize("protocol", ["rest", "grpc"])
+async def test_a_stalled_server_never_makes_a_call_overrun_its_deadline(
+    server: Any, protocol: str
+) -> None:
+    from qdpool.embedded.faults import FaultRule
+
+    name = f"stall_{protocol}_{uuid.uuid4().hex[:6]}"
+    async with qdpool.connect(
+        server.rest_url, grpc_url=server.grpc_url, api_key=KEY, protocol=protocol
+    ) as c:
+        await c.create_collection(name, size=DIM)
+        try:
+            server.faults.add(FaultRule.stall(30, operation="count", protocol=protocol))
+            started = time.monotonic()
+            with pytest.raises(errors.DeadlineExceeded):
+                await c.count(name, timeout=0.3)
+            assert time.monotonic() - started < 0.3 + 0.05
+        finally:
+            server.faults.clear()
+            await c.delete_collection(name)
+
+
+@pytest.mark.parametrize("protocol", ["rest", "grpc"])
+async def test_upload_points_streams_a_generator_into_the_server(
+    server: Any, protocol: str
+) -> None:
+    name = f"upload_{protocol}_{uuid.uuid4().hex[:6]}"
+    async with qdpool.connect(
+        server.rest_url, grpc_url=server.grpc_url, api_key=KEY, protocol=protocol
+    ) as c:
+        await c.create_collection(name, size=DIM)
+        try:
+            stream = ({"id": i, "vector": vec(i), "payload": {"i": i}} for i in range(2500))
+            assert await c.upload_points(name, stream, batch_size=300, parallel=3) == 2500
+            assert await c.count(name) == 2500
+            assert [r.payload for r in await c.retrieve(name, [2499])] == [{"i": 2499}]
         finally:
             await c.delete_collection(name)

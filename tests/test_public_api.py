@@ -59,6 +59,7 @@ METHODS = {
     "collection_exists": ["collection_name", *COMMON],
     "delete_collection": ["collection_name", *COMMON],
     "upsert": ["collection_name", "points", "wait", *COMMON],
+    "upload_points": ["collection_name", "points", "batch_size", "parallel", "wait", *COMMON],
     "retrieve": ["collection_name", "ids", "with_payload", "with_vector", *COMMON],
     "count": ["collection_name", "filter", "exact", *COMMON],
     "delete": ["collection_name", "ids", "filter", "wait", *COMMON],

@@ -53,6 +53,16 @@ def params_for(call: Call, timeout: float) -> dict[str, str] | None:
     return {**call.params, "timeout": seconds}
 
 
+def target_for(call: Call, timeout: float) -> str:
+    """The request target: path and query string, built as one string (cheaper for HTTP
+    libraries than a params mapping they must re-encode). Parameter values are qdpool's
+    own (``true``, ``false``, whole seconds), so they need no escaping."""
+    params = params_for(call, timeout)
+    if not params:
+        return path_for(call)
+    return path_for(call) + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
 def encode_body(call: Call) -> bytes | None:
     """The JSON body of ``call``, or None for body-less requests."""
     if call.encoded is not None:

@@ -30,8 +30,7 @@ from qdpool.transport.codec_json import (
     JSON_CONTENT_TYPE,
     decode,
     encode_body,
-    params_for,
-    path_for,
+    target_for,
 )
 
 REFRESH_INTERVAL = 1.0
@@ -73,7 +72,11 @@ class AiohttpTransport:
         self._closing: set[asyncio.Task[None]] = set()
         self._refreshed_at = float("-inf")
         self._closed = False
-        self._headers = {"content-type": JSON_CONTENT_TYPE, "accept": JSON_CONTENT_TYPE}
+        self._headers = {
+            "content-type": JSON_CONTENT_TYPE,
+            "accept": JSON_CONTENT_TYPE,
+            "user-agent": "qdpool",
+        }
 
     async def start(self) -> None:
         """Open the session and make one request to ``/readyz`` to fail fast on a bad address."""
@@ -104,7 +107,7 @@ class AiohttpTransport:
                 aiohttp.ClientSession(
                     connector=connector,
                     skip_auto_headers=("User-Agent",),
-                    headers={"user-agent": "qdpool"},
+                    headers=self._headers,
                 )
             )
         return self._current
@@ -117,17 +120,15 @@ class AiohttpTransport:
             raise errors.DeadlineExceeded(
                 "no time left for the attempt", protocol="rest", sent=False
             )
-        headers = self._headers | call.headers if call.headers else self._headers
         sent_before = call.sent
         call.sent = True
         slot.in_flight += 1
         try:
             async with slot.session.request(
                 op.rest_method,
-                self._base + path_for(call),
+                self._base + target_for(call, timeout),
                 data=encode_body(call),
-                params=params_for(call, timeout),
-                headers=headers,
+                headers=call.headers,
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as resp:
                 raw = await resp.read()

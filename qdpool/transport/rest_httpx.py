@@ -24,8 +24,7 @@ from qdpool.transport.codec_json import (
     JSON_CONTENT_TYPE,
     decode,
     encode_body,
-    params_for,
-    path_for,
+    target_for,
 )
 
 
@@ -94,9 +93,8 @@ class HttpxTransport:
         try:
             resp = await self._client.request(
                 op.rest_method,
-                self._base + path_for(call),
+                self._base + target_for(call, timeout),
                 content=encode_body(call),
-                params=params_for(call, timeout),
                 headers=headers,
                 timeout=timeout,
             )

@@ -16,6 +16,7 @@ from qdpool.transport.codec_json import (
     params_for,
     parse_retry_after,
     path_for,
+    target_for,
 )
 
 EP = Endpoint("localhost")
@@ -132,3 +133,9 @@ def test_server_timeout_travels_as_whole_seconds_where_the_route_takes_it() -> N
     assert params_for(upsert, 4.0) == {"wait": "true", "timeout": "4"}
     assert upsert.params == {"wait": "true"}  # the call's own params are left alone
     assert params_for(call_for(HEALTH, None), 3.0) is None
+
+
+def test_target_carries_the_query_string() -> None:
+    upsert = Call(UPSERT, "my docs", "rest", {}, {"wait": "true"}, 1e12, EP)
+    assert target_for(upsert, 1.5) == "/collections/my%20docs/points?wait=true&timeout=2"
+    assert target_for(call_for(HEALTH, None), 1.0) == "/"
