@@ -8,7 +8,8 @@ are made lazily, as Python lists, right before they are handed to the client,
 so what the peak shows is what the client holds on to.
 
 - qdpool: ``upload_points()``, which consumes the points lazily in batches of
-  ``batch`` points, at most ``parallel`` in flight, ``wait=True``; by default 1,000-point batches (like qdrant-client's), and in the
+  ``batch`` points, at most ``parallel`` in flight, ``wait=True``; by default
+  1,000-point batches (like qdrant-client's), and in the
   ``-split`` runs batches too big for one request (10,000 x 384-d is ~75 MB of
   JSON), which the client splits into requests that fit (REST: 32 MiB bodies;
   gRPC: 16 MiB messages) on its own.
