@@ -469,8 +469,9 @@ class Client:
     ) -> Iterator[tuple[dict[str, Any], bytes | None]]:
         """The request bodies of an upsert, each small enough for one request, made lazily.
 
-        REST bodies come pre-encoded: each point is encoded once, and its bytes are
-        what is sent. A point that alone exceeds the cap is refused before anything
+        REST bodies come pre-encoded: each point is encoded once, straight into the
+        body of its request, and those bytes are what is sent; only one request's
+        bytes exist at a time. A point that alone exceeds the cap is refused before anything
         is sent when its vector alone shows it (the payload's share is found on the
         way).
         """
@@ -482,19 +483,21 @@ class Client:
         for i, point in enumerate(points):
             if _MIN_JSON_BYTES_PER_FLOAT * _float_count(point) > limit:
                 raise _too_large(i, self._max_rest_body)
-        start, size = 0, 0
-        encoded: list[bytes] = []
+        start = 0
+        body = bytearray(head)
         for i, point in enumerate(points):
             item = orjson.dumps(point)
-            cost = len(item) + 1
-            if cost > limit:
+            if len(item) + 1 > limit:
                 raise _too_large(i, self._max_rest_body)
-            if size + cost > limit and encoded:
-                yield {"points": points[start:i]}, head + b",".join(encoded) + tail
-                start, size, encoded = i, 0, []
-            encoded.append(item)
-            size += cost
-        yield {"points": points[start:]}, head + b",".join(encoded) + tail
+            if len(body) + len(item) + len(tail) > self._max_rest_body and i > start:
+                body[-1:] = tail  # the last point's comma becomes the closing brackets
+                encoded, body = bytes(body), bytearray(head)
+                yield {"points": points[start:i]}, encoded
+                start = i
+            body += item
+            body += b","
+        body[-1:] = tail
+        yield {"points": points[start:]}, bytes(body)
 
     async def retrieve(
         self,
