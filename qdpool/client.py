@@ -432,10 +432,15 @@ class Client:
             finally:
                 slots.release()
 
+        batches = _batches(points, size)
         try:
             async with asyncio.TaskGroup() as group:
-                for start, batch in _batches(points, size):
-                    await slots.acquire()
+                while True:
+                    await slots.acquire()  # before reading: at most `parallel` batches held
+                    start, batch = next(batches, (0, []))
+                    if not batch:
+                        slots.release()
+                        break
                     checked = validate.points(batch, start=start)
                     group.create_task(send(checked))
                     written += len(checked)
