@@ -224,14 +224,28 @@ class GrpcTransport:
         try:
             response = await method(request, timeout=timeout, metadata=metadata)
         except AioRpcError as exc:
-            error = map_rpc_error(exc)
+            error: errors.ApiError | None = map_rpc_error(exc)
+        except BaseException:
+            slot.in_flight -= 1
+            raise
+        else:
+            error = None
+        slot.in_flight -= 1
+        if error is not None:
             if error.sent is False:
                 call.sent = sent_before
             if isinstance(error, errors.Unavailable):
                 self._replace_if_broken(slot)
-            raise error from None
-        finally:
-            slot.in_flight -= 1
+            # Raised outside the except block, so the error does not chain grpcio's own
+            # (whose traceback holds its call and channel objects), and with this frame's
+            # references dropped: callers may keep the error in a reference cycle (a hedge's
+            # task, a retry's cause), and a closed channel, with grpcio's TCP connection, must
+            # be freed at once, not whenever the garbage collector runs.
+            del slot, method
+            try:
+                raise error
+            finally:
+                del error
         return decode_response(call.operation.name, response)
 
     def _replace_if_broken(self, slot: _Channel) -> None:

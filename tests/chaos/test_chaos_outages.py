@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import random
 import time
 from collections import Counter
@@ -229,7 +228,6 @@ async def test_breaker_and_durability_across_kill_and_restart(tmp_path: Path) ->
     unexplained = [pid for pid in present if pid not in acked and pid not in ambiguous]
     await restarted.close()
     del client
-    gc.collect()
     for _ in range(100):
         if rest.open_connections == 0 and grpc.open_connections == 0:
             break
