@@ -139,6 +139,7 @@ async def through_qdrant_client(server: Any, prefer_grpc: bool) -> dict[str, Any
 
 
 @pytest.mark.timeout(180)
+@pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 async def test_walkthrough_is_equal_through_qdpool_and_qdrant_client(server: Any) -> None:
     runs = {
         "qdpool rest": await through_qdpool(server, "rest"),
