@@ -163,7 +163,6 @@ class Client:
             max_grpc_message, "max_grpc_message", minimum=1024
         )
         self._clock = clock
-        self._api_key = api_key
         if api_key is not None and not endpoint.tls and not endpoint.is_loopback:
             logger.warning(
                 "qdpool: the API key will travel in plaintext to %s; use an https:// URL "
@@ -185,8 +184,7 @@ class Client:
             head.append(self._telemetry.call_interceptor)
             observer = combine(self._telemetry.observer, observer)
             self._telemetry.watch_pools(endpoint, self.transports, self.pool_config)
-        # Every link below the deadline bounds its own waits (see interceptors/deadline.py).
-        chain: list[Interceptor] = [*head, *interceptors, Deadline(clock, guard=False)]
+        chain: list[Interceptor] = [*head, *interceptors, Deadline(clock)]
         chain += resilience_chain(
             retry=retry,
             retry_budget=retry_budget,

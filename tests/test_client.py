@@ -184,10 +184,19 @@ async def test_closed_client_refuses_calls() -> None:
 async def test_connect_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QDRANT_URL", "https://env.example:7000")
     monkeypatch.setenv("QDRANT_API_KEY", "envkey")
-    client = qdpool.connect(transports={"rest": MockTransport(lambda c: 0)}, protocols=("rest",))
+    rest = MockTransport(lambda c: 0)
+    client = qdpool.connect(transports={"rest": rest}, protocols=("rest",))
     assert client.endpoint.tls and client.endpoint.rest_port == 7000
     assert client.endpoint.grpc_port == 6334
-    assert client._api_key == "envkey"
+    async with client:
+        await client.count("docs")
+    assert rest.calls[0].headers["api-key"] == "envkey"
+    explicit = MockTransport(lambda c: 0)
+    async with qdpool.connect(
+        transports={"rest": explicit}, protocols=("rest",), api_key=None
+    ) as no_key:
+        await no_key.count("docs")
+    assert "api-key" not in explicit.calls[0].headers
 
 
 async def test_default_protocol_must_be_enabled() -> None:
