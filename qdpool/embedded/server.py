@@ -17,6 +17,7 @@ with the client::
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import logging
@@ -53,7 +54,29 @@ def banner(rest_url: str, grpc_url: str) -> str:
     return f"qdpool serve: rest={rest_url} grpc={grpc_url}"
 
 
-class EmbeddedQdrant:
+class _Service(abc.ABC):
+    """``async with`` for a server that has ``start()`` and ``close()``."""
+
+    @abc.abstractmethod
+    async def start(self) -> None: ...
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+class EmbeddedQdrant(_Service):
     """A Qdrant-compatible server (REST + gRPC) on Qdrant Edge shards, in this event loop.
 
     Args:
@@ -182,24 +205,12 @@ class EmbeddedQdrant:
             if self._engine is not None:
                 await asyncio.to_thread(self._engine.flush_all)
 
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     def __repr__(self) -> str:
         state = f"rest={self.rest_url} grpc={self.grpc_url}" if self.port else "not started"
         return f"<EmbeddedQdrant {state}>"
 
 
-class EmbeddedProcess:
+class EmbeddedProcess(_Service):
     """``python -m qdpool serve`` as a child process, with the same arguments as ``EmbeddedQdrant``.
 
     ``start`` waits for the banner line and parses the URLs from it; ``kill`` sends
@@ -302,18 +313,6 @@ class EmbeddedProcess:
         except TimeoutError:
             self.kill()
             await self.wait()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def __repr__(self) -> str:
         return f"<EmbeddedProcess pid={self.pid} rest={self.rest_url or '-'}>"
