@@ -103,13 +103,18 @@ class AiohttpTransport:
                 ssl=self._ssl,
                 ttl_dns_cache=300,
             )
-            self._current = _Session(
-                aiohttp.ClientSession(
-                    connector=connector,
-                    skip_auto_headers=("User-Agent",),
-                    headers=self._headers,
-                )
+            session = aiohttp.ClientSession(
+                connector=connector,
+                skip_auto_headers=("User-Agent",),
+                headers=self._headers,
             )
+            # aiohttp quietly re-sends a GET, PUT or DELETE whose reused connection dropped.
+            # Qdrant's PUT and DELETE of a collection are not idempotent, and a hidden re-send
+            # would also escape the retry budget and telemetry: retries are qdpool's to make.
+            # aiohttp has no public switch for it; this attribute is the one it reads.
+            if hasattr(session, "_retry_connection"):
+                session._retry_connection = False
+            self._current = _Session(session)
         return self._current
 
     async def send(self, call: Call) -> Any:
