@@ -48,8 +48,9 @@ def measure(n: int = 20_000, dim: int = 384) -> list[Piece]:
     from qdrant_client import grpc as pb
 
     from qdpool import validate
-    from qdpool.call import QUERY_POINTS, Call
+    from qdpool.call import Call
     from qdpool.endpoint import Endpoint
+    from qdpool.operations import QUERY_POINTS
     from qdpool.transport import codec_json, codec_proto
 
     vector = [0.1234] * dim

@@ -85,7 +85,8 @@ def _endpoint() -> Any:
 
 
 def _call_factory(endpoint: Any) -> Callable[[], Any]:
-    from qdpool.call import QUERY_POINTS, Call
+    from qdpool.call import Call
+    from qdpool.operations import QUERY_POINTS
 
     body = {"query": VECTOR, "limit": 5, "with_payload": True, "with_vector": False}
     clock = time.monotonic
@@ -96,7 +97,7 @@ def _call_factory(endpoint: Any) -> Callable[[], Any]:
             collection="bench",
             protocol="rest",
             body=body,
-            params=None,
+            options=None,
             deadline=clock() + 5.0,
             endpoint=endpoint,
         )

@@ -84,8 +84,9 @@ async def _loop(handler: Callable[[Any], Awaitable[Any]], make: Callable[[], Any
 
 async def measure(calls: int = 20_000, repeats: int = REPEATS) -> list[Row]:
     """Microseconds per call of each variant, and over the bare transport."""
-    from qdpool.call import COUNT, Call
+    from qdpool.call import Call
     from qdpool.endpoint import Endpoint
+    from qdpool.operations import COUNT
 
     endpoint = Endpoint("localhost")
 

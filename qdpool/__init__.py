@@ -5,49 +5,118 @@
 ...     hits = await client.query_points("docs", vector, limit=3)
 """
 
-from qdpool.call import Call, Operation
-from qdpool.client import Client, connect
-from qdpool.config import PoolConfig
-from qdpool.endpoint import Endpoint
-from qdpool.errors import (
-    AlreadyExists,
-    ApiError,
-    CircuitOpen,
-    ClientClosed,
-    DeadlineExceeded,
-    InvalidArgument,
-    InvalidInput,
-    NotFound,
-    PayloadTooLarge,
-    PermissionDenied,
-    QdpoolError,
-    ResourceExhausted,
-    RetryBudgetExhausted,
-    ServerError,
-    Unauthenticated,
-    Unavailable,
-)
-from qdpool.models import (
-    CollectionInfo,
-    HealthInfo,
-    Point,
-    Record,
-    ScoredPoint,
-    SnapshotInfo,
-    UpdateResult,
-    VectorParams,
-)
-from qdpool.pipeline import Handler, Interceptor, Pipeline
-from qdpool.policies import (
-    BreakerPolicy,
-    ConcurrencyPolicy,
-    FallbackPolicy,
-    HedgePolicy,
-    RateLimitPolicy,
-    RetryBudgetPolicy,
-    RetryPolicy,
-    override,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qdpool.call import Call, Options
+    from qdpool.client import Client, LoopMismatch, connect
+    from qdpool.config import PoolConfig
+    from qdpool.endpoint import Endpoint
+    from qdpool.errors import (
+        AlreadyExists,
+        ApiError,
+        CircuitOpen,
+        ClientClosed,
+        DeadlineExceeded,
+        InvalidArgument,
+        InvalidInput,
+        NotFound,
+        PayloadTooLarge,
+        PermissionDenied,
+        QdpoolError,
+        ResourceExhausted,
+        RetryBudgetExhausted,
+        ServerError,
+        Unauthenticated,
+        Unavailable,
+    )
+    from qdpool.models import (
+        CollectionInfo,
+        HealthInfo,
+        Point,
+        Record,
+        ScoredPoint,
+        SnapshotInfo,
+        UpdateResult,
+        VectorParams,
+    )
+    from qdpool.operations.spec import Operation
+    from qdpool.pipeline import Handler, Interceptor, Pipeline
+    from qdpool.policies import (
+        BreakerPolicy,
+        ConcurrencyPolicy,
+        FallbackPolicy,
+        HedgePolicy,
+        RateLimitPolicy,
+        RetryBudgetPolicy,
+        RetryPolicy,
+        override,
+    )
+
+_LAZY: dict[str, str] = {
+    "AlreadyExists": "qdpool.errors",
+    "ApiError": "qdpool.errors",
+    "BreakerPolicy": "qdpool.policies",
+    "Call": "qdpool.call",
+    "CircuitOpen": "qdpool.errors",
+    "Client": "qdpool.client",
+    "ClientClosed": "qdpool.errors",
+    "CollectionInfo": "qdpool.models",
+    "ConcurrencyPolicy": "qdpool.policies",
+    "DeadlineExceeded": "qdpool.errors",
+    "Endpoint": "qdpool.endpoint",
+    "FallbackPolicy": "qdpool.policies",
+    "Handler": "qdpool.pipeline",
+    "HealthInfo": "qdpool.models",
+    "HedgePolicy": "qdpool.policies",
+    "Interceptor": "qdpool.pipeline",
+    "InvalidArgument": "qdpool.errors",
+    "InvalidInput": "qdpool.errors",
+    "LoopMismatch": "qdpool.client",
+    "NotFound": "qdpool.errors",
+    "Operation": "qdpool.operations.spec",
+    "Options": "qdpool.call",
+    "PayloadTooLarge": "qdpool.errors",
+    "PermissionDenied": "qdpool.errors",
+    "Pipeline": "qdpool.pipeline",
+    "Point": "qdpool.models",
+    "PoolConfig": "qdpool.config",
+    "QdpoolError": "qdpool.errors",
+    "RateLimitPolicy": "qdpool.policies",
+    "Record": "qdpool.models",
+    "ResourceExhausted": "qdpool.errors",
+    "RetryBudgetExhausted": "qdpool.errors",
+    "RetryBudgetPolicy": "qdpool.policies",
+    "RetryPolicy": "qdpool.policies",
+    "ScoredPoint": "qdpool.models",
+    "ServerError": "qdpool.errors",
+    "SnapshotInfo": "qdpool.models",
+    "Unauthenticated": "qdpool.errors",
+    "Unavailable": "qdpool.errors",
+    "UpdateResult": "qdpool.models",
+    "VectorParams": "qdpool.models",
+    "connect": "qdpool.client",
+    "override": "qdpool.policies",
+}
+"""Public name -> the module that defines it, imported on first use so that
+``import qdpool`` (and ``import qdpool.embedded``) stays cheap."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qdpool' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __version__ = "0.1.0"
 
@@ -70,8 +139,10 @@ __all__ = [
     "Interceptor",
     "InvalidArgument",
     "InvalidInput",
+    "LoopMismatch",
     "NotFound",
     "Operation",
+    "Options",
     "PayloadTooLarge",
     "PermissionDenied",
     "Pipeline",

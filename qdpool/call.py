@@ -1,9 +1,10 @@
 """The unit that flows through the pipeline: one ``Call`` per logical operation.
 
-A ``Call`` names an ``Operation`` (a static description shared by every call of
-that kind: its REST route, its gRPC method path, whether it is idempotent and
-whether it is a read), carries the request in Qdrant's REST JSON shape (the gRPC
-codec converts it), and the absolute deadline of the whole logical call.
+A ``Call`` names its ``Operation`` (the spec shared by every call of that kind:
+routes, flags, encoders and decoders; see ``qdpool.operations``), carries the
+request in Qdrant's REST JSON shape (validated before the call was built; the
+gRPC encoder of the spec converts it), typed request ``Options``, and the
+absolute deadline of the whole logical call.
 
 Interceptors may change ``protocol``, ``endpoint``, ``headers`` and the
 per-attempt fields; everything else is fixed when the client builds the call.
@@ -12,126 +13,53 @@ A hedge needs two attempts in flight at once, so it works on ``copy()``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qdpool.endpoint import Endpoint
+    from qdpool.operations.spec import Operation
+
+__all__ = ["NO_WAIT", "WAIT", "Call", "Options"]
 
 
 @dataclass(frozen=True, slots=True)
-class Operation:
-    """A kind of call: identical for every call of that kind, built once.
+class Options:
+    """Typed request options that Qdrant takes beside the body (REST query parameters,
+    gRPC request fields). ``None`` leaves Qdrant's default.
 
     Attributes:
-        name: the ``db.operation.name`` for telemetry, e.g. ``"query_points"``.
-        rest_method: HTTP method.
-        rest_path: path template with ``{collection}``.
-        grpc_method: the full gRPC method path, e.g. ``"/qdrant.Points/Query"``,
-            or None where Qdrant has no gRPC method (cluster status).
-        idempotent: repeating it has the same effect as doing it once, so a retry
-            is safe even when the first attempt may have been processed.
-        read: it changes nothing (so it may be hedged).
-        server_timeout: Qdrant's REST route takes ``?timeout=`` (whole seconds) to cap the
-            server's own work; the REST transports send what remains of the attempt.
+        wait: writes: answer once the change is applied (``True``) or once it is logged.
+        ordering: writes in a cluster: ``"weak"``, ``"medium"`` or ``"strong"``.
+        consistency: reads in a cluster: a number of replicas, or ``"majority"``,
+            ``"quorum"``, ``"all"``.
+        rest_query: the REST query string of these options (``wait=true&ordering=strong``),
+            built once here so a call pays nothing for it.
     """
 
-    name: str
-    rest_method: str
-    rest_path: str
-    grpc_method: str | None
-    idempotent: bool
-    read: bool
-    server_timeout: bool = False
+    wait: bool | None = None
+    ordering: str | None = None
+    consistency: int | str | None = None
+    rest_query: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def rpc_method(self) -> str | None:
-        """``rpc.method`` for telemetry: the gRPC path without its leading slash."""
-        return self.grpc_method[1:] if self.grpc_method else None
+    def __post_init__(self) -> None:
+        parts = []
+        if self.wait is not None:
+            parts.append(f"wait={'true' if self.wait else 'false'}")
+        if self.ordering is not None:
+            parts.append(f"ordering={self.ordering}")
+        if self.consistency is not None:
+            parts.append(f"consistency={self.consistency}")
+        object.__setattr__(self, "rest_query", "&".join(parts))
 
-    def __repr__(self) -> str:
-        return f"Operation({self.name})"
-
-
-def _op(
-    name: str, method: str, path: str, grpc: str | None, *, idem: bool, read: bool
-) -> Operation:
-    return Operation(name, method, path, grpc, idem, read, name in _SERVER_TIMEOUT)
+    def as_params(self) -> dict[str, str]:
+        """The options as REST query parameters."""
+        return dict(part.split("=", 1) for part in self.rest_query.split("&") if part)
 
 
-_SERVER_TIMEOUT = frozenset(
-    {
-        "create_collection",
-        "delete_collection",
-        "upsert",
-        "delete",
-        "retrieve",
-        "count",
-        "query_points",
-        "scroll",
-    }
-)
-
-
-_C = "/collections/{collection}"
-
-CREATE_COLLECTION = _op(
-    "create_collection", "PUT", _C, "/qdrant.Collections/Create", idem=False, read=False
-)
-LIST_COLLECTIONS = _op(
-    "list_collections", "GET", "/collections", "/qdrant.Collections/List", idem=True, read=True
-)
-GET_COLLECTION = _op("get_collection", "GET", _C, "/qdrant.Collections/Get", idem=True, read=True)
-COLLECTION_EXISTS = _op(
-    "collection_exists",
-    "GET",
-    _C + "/exists",
-    "/qdrant.Collections/CollectionExists",
-    idem=True,
-    read=True,
-)
-DELETE_COLLECTION = _op(
-    "delete_collection", "DELETE", _C, "/qdrant.Collections/Delete", idem=False, read=False
-)
-UPSERT = _op("upsert", "PUT", _C + "/points", "/qdrant.Points/Upsert", idem=True, read=False)
-RETRIEVE = _op("retrieve", "POST", _C + "/points", "/qdrant.Points/Get", idem=True, read=True)
-COUNT = _op("count", "POST", _C + "/points/count", "/qdrant.Points/Count", idem=True, read=True)
-DELETE_POINTS = _op(
-    "delete", "POST", _C + "/points/delete", "/qdrant.Points/Delete", idem=True, read=False
-)
-QUERY_POINTS = _op(
-    "query_points", "POST", _C + "/points/query", "/qdrant.Points/Query", idem=True, read=True
-)
-SCROLL = _op("scroll", "POST", _C + "/points/scroll", "/qdrant.Points/Scroll", idem=True, read=True)
-CREATE_SNAPSHOT = _op(
-    "create_snapshot", "POST", _C + "/snapshots", "/qdrant.Snapshots/Create", idem=False, read=False
-)
-LIST_SNAPSHOTS = _op(
-    "list_snapshots", "GET", _C + "/snapshots", "/qdrant.Snapshots/List", idem=True, read=True
-)
-CLUSTER_STATUS = _op("cluster_status", "GET", "/cluster", None, idem=True, read=True)
-HEALTH = _op("health", "GET", "/", "/qdrant.Qdrant/HealthCheck", idem=True, read=True)
-
-OPERATIONS: dict[str, Operation] = {
-    op.name: op
-    for op in (
-        CREATE_COLLECTION,
-        LIST_COLLECTIONS,
-        GET_COLLECTION,
-        COLLECTION_EXISTS,
-        DELETE_COLLECTION,
-        UPSERT,
-        RETRIEVE,
-        COUNT,
-        DELETE_POINTS,
-        QUERY_POINTS,
-        SCROLL,
-        CREATE_SNAPSHOT,
-        LIST_SNAPSHOTS,
-        CLUSTER_STATUS,
-        HEALTH,
-    )
-}
+WAIT = Options(wait=True)
+NO_WAIT = Options(wait=False)
 
 
 @dataclass(slots=True)
@@ -139,15 +67,18 @@ class Call:
     """One logical call on its way through the pipeline.
 
     Attributes:
-        operation: what is being done.
+        operation: the spec of what is being done.
         collection: the collection it targets, or None.
         protocol: ``"rest"`` or ``"grpc"``; fallback may switch it.
-        body: the request in Qdrant's REST JSON shape, or None (GET, DELETE).
-        params: REST query parameters (``wait``, ``timeout``); the gRPC codec reads them too.
+        body: the request in Qdrant's REST JSON shape, or None (GET, DELETE). For the
+            escape hatch over gRPC, the request message or its bytes.
+        options: typed request options (``wait``, ``ordering``, ``consistency``), or None.
         deadline: absolute expiry of the whole logical call on ``clock``'s timebase.
         endpoint: the node this attempt goes to; set by the client, and later by a balancer.
-        encoded: the REST body already encoded (large upserts are split by encoded size, so
-            their bytes exist before the call does); None to encode ``body`` on demand.
+        path: further path parameters of the REST route besides ``{collection}``
+            (e.g. ``{"field_name": "city"}``), or None.
+        encoded: the REST body already encoded (an upsert split by encoded size has its
+            bytes before its part is sent); None to encode ``body`` on demand.
         headers: extra request metadata (REST headers / gRPC metadata), e.g. the API key,
             ``traceparent``. Lower-case keys.
         attempt: 0 for the first attempt, then 1, 2, ... (retries and hedges).
@@ -155,13 +86,14 @@ class Call:
         sent: set by transports once the request may have reached the server.
     """
 
-    operation: Operation
+    operation: Operation[Any]
     collection: str | None
     protocol: str
-    body: dict[str, Any] | None
-    params: dict[str, str] | None
+    body: Any
+    options: Options | None
     deadline: float
     endpoint: Endpoint
+    path: Mapping[str, str] | None = None
     encoded: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     attempt: int = 0
@@ -179,11 +111,30 @@ class Call:
             self.collection,
             self.protocol,
             self.body,
-            self.params,
+            self.options,
             self.deadline,
             self.endpoint,
+            self.path,
             self.encoded,
             dict(self.headers),
+            self.attempt,
+            self.attempt_deadline,
+            False,
+        )
+
+    def part(self, body: Any, encoded: bytes | None) -> Call:
+        """One request of a call split by size: the same call with a share of its body."""
+        return Call(
+            self.operation,
+            self.collection,
+            self.protocol,
+            body,
+            self.options,
+            self.deadline,
+            self.endpoint,
+            self.path,
+            encoded,
+            self.headers,
             self.attempt,
             self.attempt_deadline,
             False,

@@ -1,9 +1,11 @@
 """``connect()`` and ``Client``: Qdrant's operations over pooled REST and gRPC.
 
-Data flows one way: a method validates its arguments (raising ``InvalidInput``
-before anything is sent), builds one ``Call`` in Qdrant's REST JSON shape, and
-awaits the pipeline; the transport at its end encodes for its protocol, sends,
-and decodes into the same typed result on either protocol.
+Data flows one way: a method validates its arguments into one request in
+Qdrant's REST JSON shape (the request builders beside each spec in
+``qdpool.operations``; ``InvalidInput`` before anything is queued, limited or
+traced), builds one ``Call`` carrying its spec, and awaits the pipeline; the
+transport at its end encodes with the spec for its protocol, sends, and decodes
+into the same typed result on either protocol.
 
 >>> async with qdpool.connect("http://localhost:6333", api_key="...") as client:
 ...     await client.create_collection("docs", size=384)
@@ -13,30 +15,32 @@ and decodes into the same typed result on either protocol.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import os
 import random
 import ssl
+import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+import traceback
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
 
 import httpx
-import orjson
+from google.protobuf.message import Message
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
-from qdpool import call as ops
+from qdpool import operations as ops
 from qdpool import validate
-from qdpool.call import Call, Operation
+from qdpool.call import NO_WAIT, WAIT, Call, Options
+from qdpool.chain import default_chain
 from qdpool.config import PoolConfig
+from qdpool.dispatch import Dispatch
 from qdpool.endpoint import Endpoint
 from qdpool.errors import ClientClosed, InvalidInput
 from qdpool.events import Observer
-from qdpool.interceptors.auth import Auth
-from qdpool.interceptors.deadline import Deadline
-from qdpool.interceptors.resilience import resilience_chain
+from qdpool.ingest import Progress, upload
 from qdpool.models import (
     CollectionInfo,
     Filter,
@@ -47,6 +51,11 @@ from qdpool.models import (
     SnapshotInfo,
     UpdateResult,
 )
+from qdpool.operations import collections as _collections
+from qdpool.operations import points as _points
+from qdpool.operations import query as _query
+from qdpool.operations import raw as _raw
+from qdpool.operations.spec import Operation
 from qdpool.pipeline import Interceptor, Pipeline
 from qdpool.policies import (
     BreakerPolicy,
@@ -57,13 +66,18 @@ from qdpool.policies import (
     RetryBudgetPolicy,
     RetryPolicy,
 )
-from qdpool.telemetry import Telemetry, combine
+from qdpool.telemetry import Telemetry
 from qdpool.transport.base import Transport
 from qdpool.transport.grpc import GrpcTransport
 from qdpool.transport.rest import AiohttpTransport
 from qdpool.transport.rest_httpx import HttpxTransport
 
 logger = logging.getLogger("qdpool")
+
+Protocol = Literal["rest", "grpc"]
+RestTransportName = Literal["aiohttp", "httpx"]
+Consistency = int | Literal["majority", "quorum", "all"]
+Ordering = Literal["weak", "medium", "strong"]
 
 DEFAULT_URL = "http://localhost:6333"
 DEFAULT_TIMEOUT = 5.0
@@ -72,36 +86,28 @@ MAX_REST_BODY = 32 * 1024 * 1024
 MAX_GRPC_MESSAGE = 16 * 1024 * 1024
 """qdpool's own bound on one gRPC upsert message, to keep memory and latency per message sane."""
 
+R = TypeVar("R")
+M = TypeVar("M", bound=Message)
 _UNSET: Any = object()
+_DEFAULT_RETRY = RetryPolicy()
+_DEFAULT_BUDGET = RetryBudgetPolicy()
+_DEFAULT_BREAKER = BreakerPolicy()
+_DEFAULT_CONCURRENCY = ConcurrencyPolicy()
 
 
-class Dispatch:
-    """The pipeline's terminal: sends the call through its endpoint's transport for its protocol."""
-
-    name = "transport"
-    __slots__ = ("_transports",)
-
-    def __init__(self, transports: dict[Endpoint, dict[str, Transport]]) -> None:
-        self._transports = transports
-
-    def __call__(self, call: Call) -> Any:
-        try:
-            transport = self._transports[call.endpoint][call.protocol]
-        except KeyError:
-            raise ClientClosed(
-                f"no {call.protocol} transport for {call.endpoint}; is the client started, "
-                f"and is {call.protocol!r} among its protocols?"
-            ) from None
-        return transport.send(call)
+class LoopMismatch(ClientClosed):
+    """The client was used from an event loop other than the one it started on."""
 
 
 class Client:
     """A pooled, intercepted connection to one Qdrant node over REST and gRPC.
 
     Build it with ``qdpool.connect()``; use it as an async context manager (or call
-    ``start()`` and ``close()``). Every method takes keyword overrides ``protocol=``
-    (``"rest"`` or ``"grpc"``) and ``timeout=`` (seconds, for the whole call, retries
-    included).
+    ``start()`` and ``close()``; the first call on a client not yet started starts it).
+    A client belongs to the event loop it started on: using it from another raises
+    ``LoopMismatch`` (for blocking code, use ``qdpool.SyncClient``). Every method takes
+    ``protocol=`` (``"rest"`` or ``"grpc"``) and ``timeout=`` (seconds, for the whole
+    call, retries included).
 
     Resilience (docs/resilience.md): ``retry``, ``retry_budget``, ``breaker`` and
     ``concurrency`` are on by default; ``rate_limit``, ``hedge`` and ``fallback`` are
@@ -119,11 +125,11 @@ class Client:
         endpoint: Endpoint,
         *,
         api_key: str | None = None,
-        protocol: str = "rest",
-        protocols: Sequence[str] = ("rest", "grpc"),
+        protocol: Protocol = "rest",
+        protocols: Sequence[Protocol] = ("rest", "grpc"),
         timeout: float = DEFAULT_TIMEOUT,
         pool: PoolConfig | None = None,
-        rest_transport: str = "aiohttp",
+        rest_transport: RestTransportName = "aiohttp",
         httpx_client: httpx.AsyncClient | None = None,
         ssl_context: ssl.SSLContext | None = None,
         interceptors: Sequence[Interceptor] = (),
@@ -131,10 +137,10 @@ class Client:
         max_rest_body: int = MAX_REST_BODY,
         max_grpc_message: int = MAX_GRPC_MESSAGE,
         clock: Callable[[], float] = time.monotonic,
-        retry: RetryPolicy | None = RetryPolicy(),  # noqa: B008 (frozen value objects)
-        retry_budget: RetryBudgetPolicy | None = RetryBudgetPolicy(),  # noqa: B008
-        breaker: BreakerPolicy | None = BreakerPolicy(),  # noqa: B008
-        concurrency: ConcurrencyPolicy | None = ConcurrencyPolicy(),  # noqa: B008
+        retry: RetryPolicy | None = _DEFAULT_RETRY,
+        retry_budget: RetryBudgetPolicy | None = _DEFAULT_BUDGET,
+        breaker: BreakerPolicy | None = _DEFAULT_BREAKER,
+        concurrency: ConcurrencyPolicy | None = _DEFAULT_CONCURRENCY,
         rate_limit: RateLimitPolicy | None = None,
         hedge: HedgePolicy | None = None,
         fallback: FallbackPolicy | None = None,
@@ -145,7 +151,7 @@ class Client:
         telemetry: bool = True,
     ) -> None:
         self.endpoint = endpoint
-        self.protocol = validate.protocol(protocol)
+        self.protocol: str = validate.protocol(protocol)
         self.protocols = tuple(validate.protocol(p) for p in protocols)
         if self.protocol not in self.protocols:
             raise InvalidInput("protocol", f"{protocol!r} is not among protocols={self.protocols}")
@@ -158,10 +164,10 @@ class Client:
         if httpx_client is not None:
             rest_transport = "httpx"
         self.rest_transport = rest_transport
-        self._max_rest_body = validate.positive_int(max_rest_body, "max_rest_body", minimum=1024)
-        self._max_grpc_message = validate.positive_int(
-            max_grpc_message, "max_grpc_message", minimum=1024
-        )
+        limits = {
+            "rest": validate.positive_int(max_rest_body, "max_rest_body", minimum=1024),
+            "grpc": validate.positive_int(max_grpc_message, "max_grpc_message", minimum=1024),
+        }
         self._clock = clock
         if api_key is not None and not endpoint.tls and not endpoint.is_loopback:
             logger.warning(
@@ -172,20 +178,27 @@ class Client:
         self.transports = (
             dict(transports)
             if transports is not None
-            else self._open_transports(endpoint, rest_transport, httpx_client, ssl_context, clock)
+            else _open_transports(
+                endpoint,
+                self.protocols,
+                rest_transport,
+                httpx_client,
+                ssl_context,
+                self.pool_config,
+                clock,
+            )
         )
         self._telemetry = (
             Telemetry(tracer_provider=tracer_provider, meter_provider=meter_provider)
             if telemetry
             else None
         )
-        head: list[Interceptor] = []
         if self._telemetry is not None:
-            head.append(self._telemetry.call_interceptor)
-            observer = combine(self._telemetry.observer, observer)
             self._telemetry.watch_pools(endpoint, self.transports, self.pool_config)
-        chain: list[Interceptor] = [*head, *interceptors, Deadline(clock)]
-        chain += resilience_chain(
+        chain = default_chain(
+            api_key=api_key,
+            interceptors=interceptors,
+            telemetry=self._telemetry,
             retry=retry,
             retry_budget=retry_budget,
             breaker=breaker,
@@ -198,56 +211,44 @@ class Client:
             rng=rng,
             clock=clock,
         )
-        if self._telemetry is not None:
-            chain.append(self._telemetry.attempt_interceptor)
-        if api_key is not None:
-            chain.append(Auth(api_key))
-        self.pipeline = Pipeline(chain, Dispatch({endpoint: self.transports}))
+        self.pipeline = Pipeline(chain, Dispatch({endpoint: self.transports}, limits))
         self._started = False
         self._closed = False
-
-    def _open_transports(
-        self,
-        endpoint: Endpoint,
-        rest_transport: str,
-        httpx_client: httpx.AsyncClient | None,
-        ssl_context: ssl.SSLContext | None,
-        clock: Callable[[], float],
-    ) -> dict[str, Transport]:
-        transports: dict[str, Transport] = {}
-        if "rest" in self.protocols:
-            if rest_transport == "httpx":
-                transports["rest"] = HttpxTransport(
-                    endpoint,
-                    self.pool_config,
-                    client=httpx_client,
-                    ssl_context=ssl_context,
-                    clock=clock,
-                )
-            else:
-                transports["rest"] = AiohttpTransport(
-                    endpoint, self.pool_config, ssl_context=ssl_context, clock=clock
-                )
-        if "grpc" in self.protocols:
-            transports["grpc"] = GrpcTransport(endpoint, self.pool_config, clock=clock)
-        return transports
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._created_at = (
+            "".join(traceback.format_stack(limit=8)[:-1]) if sys.flags.dev_mode else None
+        )
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> Client:
-        """Open and health-check every transport; fails fast naming an unreachable address."""
+        """Open and health-check the default protocol's connections (fails fast naming an
+        unreachable address). The other protocol's connections are opened without waiting
+        for them, so a REST client starts while gRPC is unreachable; calls on that protocol
+        then fail (retryably) until it answers."""
         if self._closed:
             raise ClientClosed("client is closed")
+        loop = asyncio.get_running_loop()
         if self._started:
+            self._check_loop(loop)
             return self
+        self._loop = loop
         try:
-            for transport in self.transports.values():
-                await transport.start()
+            for name, transport in self.transports.items():
+                await transport.start(verify=name == self.protocol)
         except BaseException:
             await self.close()
             raise
         self._started = True
         return self
+
+    def _check_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not self._loop:
+            raise LoopMismatch(
+                "this client is bound to the event loop it started on, and was used from "
+                "another one (e.g. a second asyncio.run()); create a client per event loop, "
+                "or use qdpool.SyncClient from blocking code"
+            )
 
     async def close(self) -> None:
         """Close every connection and task this client opened. Safe to call twice."""
@@ -265,6 +266,16 @@ class Client:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        if getattr(self, "_started", False) and not getattr(self, "_closed", True):
+            where = f"; created at:\n{self._created_at}" if self._created_at else ""
+            _warn(
+                f"unclosed qdpool.Client {self.endpoint}: use 'async with' or await close(){where}",
+                ResourceWarning,
+                source=self,
+                stacklevel=2,
+            )
+
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("started" if self._started else "new")
         parts = ", ".join(repr(t) for t in self.transports.values())
@@ -272,35 +283,41 @@ class Client:
 
     # ------------------------------------------------------------ plumbing
 
-    def _call(
+    async def _run(
         self,
-        operation: Operation,
+        operation: Operation[R],
         collection: str | None,
-        body: dict[str, Any] | None,
-        params: dict[str, str] | None,
+        body: Any,
+        options: Options | None,
         protocol: str | None,
         timeout: float | None,
-        encoded: bytes | None = None,
-    ) -> Any:
+        path: Mapping[str, str] | None = None,
+    ) -> R:
         if self._closed:
             raise ClientClosed("client is closed")
-        proto = self.protocol if protocol is None else validate.protocol(protocol)
+        if not self._started:
+            await self.start()
+        else:
+            self._check_loop(asyncio.get_running_loop())
+        if protocol is None:
+            proto = self.protocol
+        else:
+            proto = validate.protocol(protocol)
+            if proto not in self.transports:
+                raise InvalidInput("protocol", f"{proto!r} is not among this client's protocols")
         if operation.grpc_method is None:
             proto = "rest"  # Qdrant has no gRPC method for this operation
-        elif proto not in self.transports:
-            raise InvalidInput("protocol", f"{proto!r} is not among this client's protocols")
         budget = self.timeout if timeout is None else validate.timeout(timeout)
         call = Call(
-            operation,
-            collection,
-            proto,
-            body,
-            params,
-            self._clock() + budget,
-            self.endpoint,
-            encoded,
+            operation, collection, proto, body, options, self._clock() + budget, self.endpoint, path
         )
-        return self.pipeline(call)
+        result: R = await self.pipeline(call)
+        return result
+
+    def _write_options(self, wait: bool, ordering: Ordering | None) -> Options:
+        if ordering is None:
+            return WAIT if validate.flag(wait, "wait") else NO_WAIT
+        return Options(wait=validate.flag(wait, "wait"), ordering=_ordering(ordering))
 
     # ------------------------------------------------------------ collections
 
@@ -311,63 +328,64 @@ class Client:
         size: int,
         distance: str = "Cosine",
         on_disk: bool | None = None,
-        protocol: str | None = None,
+        shard_number: int | None = None,
+        replication_factor: int | None = None,
+        write_consistency_factor: int | None = None,
+        on_disk_payload: bool | None = None,
+        protocol: Protocol | None = None,
         timeout: float | None = None,
-        **config: Any,
     ) -> bool:
-        """Create a collection with one dense vector of ``size`` dimensions.
-
-        Extra keyword arguments (``shard_number``, ``replication_factor``,
-        ``on_disk_payload``) go into the request as Qdrant names them.
-        """
+        """Create a collection with one dense vector of ``size`` dimensions."""
+        body = _collections.create_collection_request(
+            size=size,
+            distance=distance,
+            on_disk=on_disk,
+            shard_number=shard_number,
+            replication_factor=replication_factor,
+            write_consistency_factor=write_consistency_factor,
+            on_disk_payload=on_disk_payload,
+        )
         name = validate.collection_name(collection_name)
-        vectors: dict[str, Any] = {
-            "size": validate.positive_int(size, "size"),
-            "distance": validate.distance(distance),
-        }
-        if on_disk is not None:
-            vectors["on_disk"] = bool(on_disk)
-        body: dict[str, Any] = {"vectors": vectors}
-        for key, value in config.items():
-            if key not in _COLLECTION_OPTIONS:
-                raise InvalidInput(
-                    key, f"unknown collection option; expected one of {_COLLECTION_OPTIONS}"
-                )
-            body[key] = value
-        result: bool = await self._call(ops.CREATE_COLLECTION, name, body, None, protocol, timeout)
-        return result
+        return await self._run(ops.CREATE_COLLECTION, name, body, None, protocol, timeout)
 
     async def list_collections(
-        self, *, protocol: str | None = None, timeout: float | None = None
+        self, *, protocol: Protocol | None = None, timeout: float | None = None
     ) -> list[str]:
-        result: list[str] = await self._call(
-            ops.LIST_COLLECTIONS, None, None, None, protocol, timeout
-        )
-        return result
+        """The names of every collection."""
+        return await self._run(ops.LIST_COLLECTIONS, None, None, None, protocol, timeout)
 
     async def get_collection(
-        self, collection_name: str, *, protocol: str | None = None, timeout: float | None = None
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
     ) -> CollectionInfo:
+        """A collection's status, counts and configuration."""
         name = validate.collection_name(collection_name)
-        result: CollectionInfo = await self._call(
-            ops.GET_COLLECTION, name, None, None, protocol, timeout
-        )
-        return result
+        return await self._run(ops.GET_COLLECTION, name, None, None, protocol, timeout)
 
     async def collection_exists(
-        self, collection_name: str, *, protocol: str | None = None, timeout: float | None = None
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
     ) -> bool:
+        """Whether a collection of that name exists."""
         name = validate.collection_name(collection_name)
-        result: bool = await self._call(ops.COLLECTION_EXISTS, name, None, None, protocol, timeout)
-        return result
+        return await self._run(ops.COLLECTION_EXISTS, name, None, None, protocol, timeout)
 
     async def delete_collection(
-        self, collection_name: str, *, protocol: str | None = None, timeout: float | None = None
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
     ) -> bool:
         """Delete a collection; False (not an error) when it did not exist."""
         name = validate.collection_name(collection_name)
-        result: bool = await self._call(ops.DELETE_COLLECTION, name, None, None, protocol, timeout)
-        return result
+        return await self._run(ops.DELETE_COLLECTION, name, None, None, protocol, timeout)
 
     # ------------------------------------------------------------ points
 
@@ -377,22 +395,23 @@ class Client:
         points: Iterable[Any],
         *,
         wait: bool = True,
-        protocol: str | None = None,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
-        """Insert or replace points: dicts ``{"id", "vector", "payload"}`` or ``qdpool.Point``.
+        """Insert or replace points: dicts ``{"id", "vector", "payload"}``, ``qdpool.Point``
+        or qdrant-client ``PointStruct``.
 
-        Every point is checked before anything is sent. A batch too large for one
-        request is split by encoded size into ordered requests (REST: under Qdrant's
-        32 MiB body cap; gRPC: messages of at most 16 MiB), encoded one request at a
-        time so memory holds one request's bytes, sent one after another, and
-        reported as one result. Upserts with explicit ids are idempotent, so each
-        request may be retried on its own; ``timeout`` applies to each request.
+        Every point is checked before anything is sent. A batch too large for one request
+        is split by encoded size into ordered requests once the protocol is final (REST:
+        under Qdrant's 32 MiB body cap; gRPC: messages of at most 16 MiB), sent one after
+        another; the result is the last request's, ``acknowledged`` unless every request
+        completed. ``timeout`` covers all of them.
         """
         name = validate.collection_name(collection_name)
-        checked = validate.points(points)
-        proto = self.protocol if protocol is None else validate.protocol(protocol)
-        return await self._upsert_checked(name, checked, wait, proto, timeout)
+        body = _points.upsert_request(points)
+        options = self._write_options(wait, ordering)
+        return await self._run(ops.UPSERT, name, body, options, protocol, timeout)
 
     async def upload_points(
         self,
@@ -402,15 +421,17 @@ class Client:
         batch_size: int = 1000,
         parallel: int = 4,
         wait: bool = True,
-        protocol: str | None = None,
+        progress: Progress | None = None,
+        protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
         """Upsert a large or endless stream of points in batches, ``parallel`` at a time.
 
-        ``points`` is consumed lazily (a generator of millions of points is fine):
-        each batch of ``batch_size`` is checked just before it is sent, then split by
-        encoded size like ``upsert``. At most ``parallel`` batches are in flight, so
-        memory stays bounded. On the first failure the batches still in flight are
+        ``points`` is consumed lazily (a generator of millions of points is fine): each
+        batch of ``batch_size`` is checked just before it is sent, then split by encoded
+        size like ``upsert``. At most ``parallel`` batches are in flight, so memory stays
+        bounded. ``progress``, if given, is called after each acknowledged batch with the
+        number of points it held. On the first failure the batches still in flight are
         cancelled and the error is raised; batches already acknowledged stay written
         (upserts are idempotent: run it again to finish). Batches may complete out of
         order, so an id repeated in two batches may end with either version.
@@ -421,106 +442,36 @@ class Client:
         size = validate.positive_int(batch_size, "batch_size")
         width = validate.positive_int(parallel, "parallel")
         proto = self.protocol if protocol is None else validate.protocol(protocol)
-        slots = asyncio.Semaphore(width)
-        written = 0
+        options = self._write_options(wait, None)
 
-        async def send(batch: list[dict[str, Any]]) -> None:
-            try:
-                await self._upsert_checked(name, batch, wait, proto, timeout)
-            finally:
-                slots.release()
+        def check(batch: list[Any], start: int) -> list[Any]:
+            return _points.upsert_request(batch, start=start)["points"]  # type: ignore[no-any-return]
 
-        batches = _batches(points, size)
-        try:
-            async with asyncio.TaskGroup() as group:
-                while True:
-                    await slots.acquire()  # before reading: at most `parallel` batches held
-                    start, batch = next(batches, (0, []))
-                    if not batch:
-                        slots.release()
-                        break
-                    checked = validate.points(batch, start=start)
-                    group.create_task(send(checked))
-                    written += len(checked)
-        except BaseExceptionGroup as failed:
-            raise failed.exceptions[0] from None
-        return written
+        async def send(batch: list[Any]) -> object:
+            body = {"points": batch}
+            return await self._run(ops.UPSERT, name, body, options, proto, timeout)
 
-    async def _upsert_checked(
-        self,
-        name: str,
-        points: list[dict[str, Any]],
-        wait: bool,
-        protocol: str,
-        timeout: float | None,
-    ) -> UpdateResult:
-        params = {"wait": "true" if wait else "false"}
-        result: UpdateResult | None = None
-        requests = 0
-        completed = True
-        for body, encoded in self._upsert_requests(points, protocol):
-            result = await self._call(ops.UPSERT, name, body, params, protocol, timeout, encoded)
-            requests += 1
-            completed = completed and result.status == "completed"
-        assert result is not None  # validate.points refuses an empty list
-        if requests > 1 and not completed and result.status == "completed":
-            return UpdateResult(result.operation_id, "acknowledged")
-        return result
-
-    def _upsert_requests(
-        self, points: list[dict[str, Any]], protocol: str
-    ) -> Iterator[tuple[dict[str, Any], bytes | None]]:
-        """The request bodies of an upsert, each small enough for one request, made lazily.
-
-        REST bodies come pre-encoded: each point is encoded once, straight into the
-        body of its request, and those bytes are what is sent; only one request's
-        bytes exist at a time. A point that alone exceeds the cap is refused before anything
-        is sent when its vector alone shows it (the payload's share is found on the
-        way).
-        """
-        if protocol != "rest":
-            yield from _grpc_chunks(points, self._max_grpc_message)
-            return
-        head, tail = b'{"points":[', b"]}"
-        limit = self._max_rest_body - len(head) - len(tail)
-        for i, point in enumerate(points):
-            if _MIN_JSON_BYTES_PER_FLOAT * _float_count(point) > limit:
-                raise _too_large(i, self._max_rest_body)
-        start = 0
-        body = bytearray(head)
-        for i, point in enumerate(points):
-            item = orjson.dumps(point)
-            if len(item) + 1 > limit:
-                raise _too_large(i, self._max_rest_body)
-            if len(body) + len(item) + len(tail) > self._max_rest_body and i > start:
-                body[-1:] = tail  # the last point's comma becomes the closing brackets
-                encoded, body = bytes(body), bytearray(head)
-                yield {"points": points[start:i]}, encoded
-                start = i
-            body += item
-            body += b","
-        body[-1:] = tail
-        yield {"points": points[start:]}, bytes(body)
+        return await upload(
+            points, batch_size=size, parallel=width, check=check, send=send, progress=progress
+        )
 
     async def retrieve(
         self,
         collection_name: str,
         ids: Iterable[PointId],
         *,
-        with_payload: bool | list[str] = True,
-        with_vector: bool | list[str] = False,
-        protocol: str | None = None,
+        with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
+        with_vector: bool | Sequence[str] = False,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[Record]:
         """Points by id; ids that do not exist are left out."""
         name = validate.collection_name(collection_name)
-        body = {
-            "ids": validate.point_ids(ids),
-            "with_payload": validate.with_flag(with_payload, "with_payload"),
-            "with_vector": validate.with_flag(with_vector, "with_vector"),
-        }
-        result: list[Record] = await self._call(ops.RETRIEVE, name, body, None, protocol, timeout)
-        return result
+        body = _points.retrieve_request(ids, with_payload=with_payload, with_vector=with_vector)
+        return await self._run(
+            ops.RETRIEVE, name, body, _read_options(consistency), protocol, timeout
+        )
 
     async def count(
         self,
@@ -528,16 +479,14 @@ class Client:
         *,
         filter: Filter | None = None,
         exact: bool = True,
-        protocol: str | None = None,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
+        """The number of points (matching ``filter``); ``exact=False`` allows an estimate."""
         name = validate.collection_name(collection_name)
-        body: dict[str, Any] = {"exact": bool(exact)}
-        checked = validate.filter_(filter)
-        if checked is not None:
-            body["filter"] = checked
-        result: int = await self._call(ops.COUNT, name, body, None, protocol, timeout)
-        return result
+        body = _points.count_request(filter=filter, exact=exact)
+        return await self._run(ops.COUNT, name, body, _read_options(consistency), protocol, timeout)
 
     async def delete(
         self,
@@ -546,23 +495,15 @@ class Client:
         ids: Iterable[PointId] | None = None,
         filter: Filter | None = None,
         wait: bool = True,
-        protocol: str | None = None,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
         """Delete points by ``ids`` or by ``filter`` (exactly one of them)."""
         name = validate.collection_name(collection_name)
-        if (ids is None) == (filter is None):
-            raise InvalidInput("ids/filter", "give exactly one of ids= or filter=")
-        body: dict[str, Any]
-        if ids is not None:
-            body = {"points": validate.point_ids(ids)}
-        else:
-            body = {"filter": validate.filter_(filter)}
-        params = {"wait": "true" if wait else "false"}
-        result: UpdateResult = await self._call(
-            ops.DELETE_POINTS, name, body, params, protocol, timeout
-        )
-        return result
+        body = _points.delete_request(ids=ids, filter=filter)
+        options = self._write_options(wait, ordering)
+        return await self._run(ops.DELETE_POINTS, name, body, options, protocol, timeout)
 
     async def query_points(
         self,
@@ -572,32 +513,28 @@ class Client:
         filter: Filter | None = None,
         limit: int = 10,
         offset: int | None = None,
-        with_payload: bool | list[str] = True,
-        with_vector: bool | list[str] = False,
+        with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
+        with_vector: bool | Sequence[str] = False,
         score_threshold: float | None = None,
-        protocol: str | None = None,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[ScoredPoint]:
-        """Nearest points to ``query``: a dense vector, or the id of a stored point."""
+        """Nearest points to ``query``: a dense vector (list or numpy array), or the id of a
+        stored point."""
         name = validate.collection_name(collection_name)
-        body: dict[str, Any] = {
-            "query": validate.query(query),
-            "limit": validate.positive_int(limit, "limit"),
-            "with_payload": validate.with_flag(with_payload, "with_payload"),
-            "with_vector": validate.with_flag(with_vector, "with_vector"),
-        }
-        checked = validate.filter_(filter)
-        if checked is not None:
-            body["filter"] = checked
-        if offset is not None:
-            body["offset"] = validate.positive_int(offset, "offset", minimum=0)
-        threshold = validate.score_threshold(score_threshold)
-        if threshold is not None:
-            body["score_threshold"] = threshold
-        result: list[ScoredPoint] = await self._call(
-            ops.QUERY_POINTS, name, body, None, protocol, timeout
+        body = _query.query_request(
+            query,
+            filter=filter,
+            limit=limit,
+            offset=offset,
+            with_payload=with_payload,
+            with_vector=with_vector,
+            score_threshold=score_threshold,
         )
-        return result
+        return await self._run(
+            ops.QUERY_POINTS, name, body, _read_options(consistency), protocol, timeout
+        )
 
     async def scroll(
         self,
@@ -606,27 +543,24 @@ class Client:
         limit: int = 10,
         offset: PointId | None = None,
         filter: Filter | None = None,
-        with_payload: bool | list[str] = True,
-        with_vector: bool | list[str] = False,
-        protocol: str | None = None,
+        with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
+        with_vector: bool | Sequence[str] = False,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> tuple[list[Record], PointId | None]:
         """One page of points in id order, and the offset of the next page (None at the end)."""
         name = validate.collection_name(collection_name)
-        body: dict[str, Any] = {
-            "limit": validate.positive_int(limit, "limit"),
-            "with_payload": validate.with_flag(with_payload, "with_payload"),
-            "with_vector": validate.with_flag(with_vector, "with_vector"),
-        }
-        if offset is not None:
-            body["offset"] = validate.point_id(offset, "offset")
-        checked = validate.filter_(filter)
-        if checked is not None:
-            body["filter"] = checked
-        result: tuple[list[Record], PointId | None] = await self._call(
-            ops.SCROLL, name, body, None, protocol, timeout
+        body = _points.scroll_request(
+            limit=limit,
+            offset=offset,
+            filter=filter,
+            with_payload=with_payload,
+            with_vector=with_vector,
         )
-        return result
+        return await self._run(
+            ops.SCROLL, name, body, _read_options(consistency), protocol, timeout
+        )
 
     async def scroll_all(
         self,
@@ -634,9 +568,10 @@ class Client:
         *,
         page_size: int = 256,
         filter: Filter | None = None,
-        with_payload: bool | list[str] = True,
-        with_vector: bool | list[str] = False,
-        protocol: str | None = None,
+        with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
+        with_vector: bool | Sequence[str] = False,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> AsyncIterator[Record]:
         """Every point (matching ``filter``), page by page; ``timeout`` applies to each page."""
@@ -649,6 +584,7 @@ class Client:
                 filter=filter,
                 with_payload=with_payload,
                 with_vector=with_vector,
+                consistency=consistency,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -660,92 +596,130 @@ class Client:
     # ------------------------------------------------------------ snapshots, cluster, health
 
     async def create_snapshot(
-        self, collection_name: str, *, protocol: str | None = None, timeout: float | None = None
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
     ) -> SnapshotInfo:
+        """Snapshot a collection on the server; returns its name, size and checksum."""
         name = validate.collection_name(collection_name)
-        result: SnapshotInfo = await self._call(
-            ops.CREATE_SNAPSHOT, name, None, None, protocol, timeout
-        )
-        return result
+        return await self._run(ops.CREATE_SNAPSHOT, name, None, None, protocol, timeout)
 
     async def list_snapshots(
-        self, collection_name: str, *, protocol: str | None = None, timeout: float | None = None
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
     ) -> list[SnapshotInfo]:
+        """The snapshots of a collection."""
         name = validate.collection_name(collection_name)
-        result: list[SnapshotInfo] = await self._call(
-            ops.LIST_SNAPSHOTS, name, None, None, protocol, timeout
-        )
-        return result
+        return await self._run(ops.LIST_SNAPSHOTS, name, None, None, protocol, timeout)
 
     async def cluster_status(
-        self, *, protocol: str | None = None, timeout: float | None = None
+        self, *, protocol: Protocol | None = None, timeout: float | None = None
     ) -> dict[str, Any]:
         """Cluster status (``{"status": "disabled"}`` on a single node).
 
         Qdrant has no gRPC method for this, so it always goes over REST.
         """
-        result: dict[str, Any] = await self._call(
-            ops.CLUSTER_STATUS, None, None, None, protocol, timeout
-        )
-        return result
+        return await self._run(ops.CLUSTER_STATUS, None, None, None, protocol, timeout)
 
     async def health(
-        self, *, protocol: str | None = None, timeout: float | None = None
+        self, *, protocol: Protocol | None = None, timeout: float | None = None
     ) -> HealthInfo:
         """The server's title and version (``GET /`` or ``qdrant.Qdrant/HealthCheck``)."""
-        result: HealthInfo = await self._call(ops.HEALTH, None, None, None, protocol, timeout)
+        return await self._run(ops.HEALTH, None, None, None, protocol, timeout)
+
+    # ------------------------------------------------------------ escape hatch
+
+    async def rest_request(
+        self,
+        method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"],
+        path: str,
+        *,
+        body: Any = None,
+        read: bool,
+        idempotent: bool,
+        timeout: float | None = None,
+    ) -> Any:
+        """Any Qdrant REST endpoint the typed API does not cover yet, through the whole
+        pipeline (deadline, retries under the budget, breaker, limits, auth, spans).
+
+        ``path`` is the request target (e.g. ``"/collections/docs/points/search"``); ``body``
+        is JSON-encodable; ``read`` (may be hedged) and ``idempotent`` (may be retried after
+        it may have reached the server) are the caller's promise. Returns the decoded
+        ``result`` of Qdrant's answer.
+        """
+        operation = _raw.rest_operation(method, path, read=read, idempotent=idempotent)
+        checked = None if body is None else validate.json_value(validate.plain(body), "body")
+        return await self._run(operation, None, checked, None, "rest", timeout)
+
+    async def grpc_request(
+        self,
+        method: str,
+        request: Message | bytes,
+        *,
+        response_type: type[M] | None = None,
+        read: bool,
+        idempotent: bool,
+        timeout: float | None = None,
+    ) -> M | bytes:
+        """Any Qdrant gRPC method (e.g. ``"/qdrant.Points/Search"``) through the whole
+        pipeline. ``request`` is any protobuf message with Qdrant's field numbers
+        (qdrant-client's generated messages work: only bytes travel) or its bytes; the
+        answer is parsed into ``response_type``, or returned as bytes without one."""
+        decoder: Any = response_type  # a message class, or None for bytes
+        operation = _raw.grpc_operation(method, decoder, read=read, idempotent=idempotent)
+        if not isinstance(request, bytes | Message):
+            raise InvalidInput("request", "must be a protobuf message or bytes")
+        result: M | bytes = await self._run(operation, None, request, None, "grpc", timeout)
         return result
 
 
-_COLLECTION_OPTIONS = (
-    "shard_number",
-    "replication_factor",
-    "on_disk_payload",
-    "write_consistency_factor",
-)
+def _read_options(consistency: Consistency | None) -> Options | None:
+    if consistency is None:
+        return None
+    if isinstance(consistency, bool) or not isinstance(consistency, int | str):
+        raise InvalidInput("consistency", "must be a number of replicas, majority, quorum or all")
+    if isinstance(consistency, int):
+        return Options(consistency=validate.positive_int(consistency, "consistency"))
+    if consistency not in ("majority", "quorum", "all"):
+        raise InvalidInput(
+            "consistency", f"must be majority, quorum, all or a number, not {consistency!r}"
+        )
+    return Options(consistency=consistency)
 
 
-_MIN_JSON_BYTES_PER_FLOAT = 2
-"""A float takes at least two bytes in JSON (a digit and a comma), whatever its value."""
+def _ordering(value: object) -> str:
+    if value not in ("weak", "medium", "strong"):
+        raise InvalidInput("ordering", f"must be weak, medium or strong, not {value!r}")
+    return str(value)
 
 
-def _float_count(point: dict[str, Any]) -> int:
-    vector = point["vector"]
-    return len(vector) if isinstance(vector, list) else sum(len(v) for v in vector.values())
-
-
-def _too_large(index: int, cap: int) -> InvalidInput:
-    return InvalidInput(f"points[{index}]", f"encodes to more than the {cap}-byte REST cap")
-
-
-def _batches(points: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
-    """``(index of the first, batch)`` for consecutive batches of ``size`` items."""
-    if isinstance(points, Mapping | str | bytes) or not isinstance(points, Iterable):
-        raise InvalidInput("points", "must be an iterable of points")
-    iterator = iter(points)
-    start = 0
-    while batch := list(itertools.islice(iterator, size)):
-        yield start, batch
-        start += len(batch)
-
-
-def _grpc_chunks(
-    points: list[dict[str, Any]], limit: int
-) -> Iterator[tuple[dict[str, Any], bytes | None]]:
-    start, size = 0, 0
-    for i, point in enumerate(points):
-        cost = _proto_size_estimate(point)
-        if size + cost > limit and i > start:
-            yield {"points": points[start:i]}, None
-            start, size = i, 0
-        size += cost
-    yield {"points": points[start:]}, None
-
-
-def _proto_size_estimate(point: dict[str, Any]) -> int:
-    """An upper-bound guess of a point's protobuf size: 4 bytes per float, payload as its JSON."""
-    payload = point.get("payload")
-    return 64 + 5 * _float_count(point) + (len(orjson.dumps(payload)) * 2 if payload else 0)
+def _open_transports(
+    endpoint: Endpoint,
+    protocols: Sequence[str],
+    rest_transport: str,
+    httpx_client: httpx.AsyncClient | None,
+    ssl_context: ssl.SSLContext | None,
+    pool: PoolConfig,
+    clock: Callable[[], float],
+) -> dict[str, Transport]:
+    transports: dict[str, Transport] = {}
+    if "rest" in protocols:
+        if rest_transport == "httpx":
+            transports["rest"] = HttpxTransport(
+                endpoint, pool, client=httpx_client, ssl_context=ssl_context, clock=clock
+            )
+        else:
+            transports["rest"] = AiohttpTransport(
+                endpoint, pool, ssl_context=ssl_context, clock=clock
+            )
+    if "grpc" in protocols:
+        transports["grpc"] = GrpcTransport(endpoint, pool, clock=clock)
+    return transports
 
 
 def connect(
@@ -753,21 +727,68 @@ def connect(
     *,
     grpc_url: str | None = None,
     api_key: str | None = _UNSET,
-    protocol: str = "rest",
-    **options: Any,
+    protocol: Protocol = "rest",
+    protocols: Sequence[Protocol] = ("rest", "grpc"),
+    timeout: float = DEFAULT_TIMEOUT,
+    pool: PoolConfig | None = None,
+    rest_transport: RestTransportName = "aiohttp",
+    httpx_client: httpx.AsyncClient | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    interceptors: Sequence[Interceptor] = (),
+    transports: Mapping[str, Transport] | None = None,
+    max_rest_body: int = MAX_REST_BODY,
+    max_grpc_message: int = MAX_GRPC_MESSAGE,
+    clock: Callable[[], float] = time.monotonic,
+    retry: RetryPolicy | None = _DEFAULT_RETRY,
+    retry_budget: RetryBudgetPolicy | None = _DEFAULT_BUDGET,
+    breaker: BreakerPolicy | None = _DEFAULT_BREAKER,
+    concurrency: ConcurrencyPolicy | None = _DEFAULT_CONCURRENCY,
+    rate_limit: RateLimitPolicy | None = None,
+    hedge: HedgePolicy | None = None,
+    fallback: FallbackPolicy | None = None,
+    observer: Observer | None = None,
+    rng: random.Random | None = None,
+    tracer_provider: TracerProvider | None = None,
+    meter_provider: MeterProvider | None = None,
+    telemetry: bool = True,
 ) -> Client:
     """A client for the Qdrant node at ``url`` (REST) and ``grpc_url`` (gRPC).
 
-    ``grpc_url`` defaults to the same host on port 6334 with the same scheme. With
-    no ``url``, ``QDRANT_URL`` is read (then ``http://localhost:6333``); with no
+    With no ``url``, ``QDRANT_URL`` is read (then ``http://localhost:6333``); with no
     ``api_key``, ``QDRANT_API_KEY``. The scheme alone decides TLS on both protocols.
+    The other options are ``Client``'s.
 
-    Use it as ``async with qdpool.connect(...) as client:``; other keyword options
-    are ``Client``'s.
+    Use it as ``async with qdpool.connect(...) as client:``.
     """
     if url is None:
         url = os.environ.get("QDRANT_URL") or DEFAULT_URL
     if api_key is _UNSET:
         api_key = os.environ.get("QDRANT_API_KEY") or None
-    endpoint = Endpoint.from_urls(url, grpc_url)
-    return Client(endpoint, api_key=api_key, protocol=protocol, **options)
+    return Client(
+        Endpoint.from_urls(url, grpc_url),
+        api_key=api_key,
+        protocol=protocol,
+        protocols=protocols,
+        timeout=timeout,
+        pool=pool,
+        rest_transport=rest_transport,
+        httpx_client=httpx_client,
+        ssl_context=ssl_context,
+        interceptors=interceptors,
+        transports=transports,
+        max_rest_body=max_rest_body,
+        max_grpc_message=max_grpc_message,
+        clock=clock,
+        retry=retry,
+        retry_budget=retry_budget,
+        breaker=breaker,
+        concurrency=concurrency,
+        rate_limit=rate_limit,
+        hedge=hedge,
+        fallback=fallback,
+        observer=observer,
+        rng=rng,
+        tracer_provider=tracer_provider,
+        meter_provider=meter_provider,
+        telemetry=telemetry,
+    )

@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 import qdpool
 from qdpool.errors import Unauthenticated
@@ -69,7 +69,7 @@ async def target(args: argparse.Namespace) -> AsyncIterator[tuple[str, str | Non
 
 
 async def walkthrough(
-    client: qdpool.Client, protocol: str, points: list[dict[str, Any]]
+    client: qdpool.Client, protocol: Literal["rest", "grpc"], points: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The seed's walkthrough over one protocol; returns what it saw, for comparison."""
     name = f"qdpool_demo_{protocol}"

@@ -33,8 +33,9 @@ class MockTransport:
         self.started = False
         self.closed = False
 
-    async def start(self) -> None:
+    async def start(self, *, verify: bool = True) -> None:
         self.started = True
+        self.verified = verify
 
     async def send(self, call: Call) -> Any:
         if self.closed:

@@ -4,6 +4,12 @@ Each function returns the value in the shape the wire wants (Qdrant's REST
 JSON) or raises ``InvalidInput`` naming the field, e.g. ``points[3].vector``.
 They are written for the hot path: a 384-d vector is checked with one ``sum``
 (any NaN or infinity makes the sum non-finite) rather than a Python loop.
+
+The types users already have are accepted where the equivalent dict is:
+qdrant-client's pydantic models (anything with ``model_dump``; converted once,
+without importing qdrant-client), numpy arrays as vectors (1-D; 2-D for a
+multivector) and numpy scalars in payloads. Errors show a shortened value, never
+a whole vector.
 """
 
 from __future__ import annotations
@@ -20,6 +26,36 @@ DISTANCES = {"cosine": "Cosine", "euclid": "Euclid", "dot": "Dot", "manhattan": 
 PROTOCOLS = ("rest", "grpc")
 _MAX_ID = 2**64 - 1
 _FILTER_KEYS = frozenset({"must", "should", "must_not", "min_should"})
+
+
+_SHORT = 60
+
+
+def short(value: object) -> str:
+    """``repr(value)`` cut to a readable length, for error messages."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and hasattr(value, "dtype"):
+        return f"<{type(value).__name__} shape={tuple(shape)} dtype={value.dtype}>"
+    text = repr(value)
+    if len(text) <= _SHORT:
+        return text
+    if isinstance(value, list | tuple):
+        return f"{text[: _SHORT - 20]}... ({len(value)} items)"
+    return text[: _SHORT - 3] + "..."
+
+
+def plain(value: Any) -> Any:
+    """A qdrant-client (pydantic) model as Qdrant's REST JSON; anything else unchanged."""
+    dump = getattr(value, "model_dump", None)
+    if dump is not None and callable(dump) and not isinstance(value, type):
+        return dump(mode="json", exclude_none=True, by_alias=True)
+    return value
+
+
+def flag(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(field, f"must be a bool, not {type(value).__name__}")
+    return value
 
 
 def collection_name(name: object) -> str:
@@ -59,27 +95,30 @@ def distance(value: object) -> str:
 
 def positive_int(value: object, field: str, *, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
+        if _is_numpy_int(value):
+            return positive_int(int(value), field, minimum=minimum)  # type: ignore[call-overload]
         raise InvalidInput(field, f"must be an integer, not {type(value).__name__}")
     if value < minimum:
         raise InvalidInput(field, f"must be at least {minimum}, got {value}")
-    return value
+    return int(value)
 
 
 def point_id(value: object, field: str = "id") -> PointId:
     """An unsigned 64-bit integer, or a UUID string normalized to Qdrant's hyphenated form."""
     if isinstance(value, bool):
         raise InvalidInput(field, "must be an unsigned integer or a UUID string, not a bool")
-    if isinstance(value, int):
-        if 0 <= value <= _MAX_ID:
-            return value
-        raise InvalidInput(field, f"integer ids must be in 0..2**64-1, got {value}")
+    if isinstance(value, int) or _is_numpy_int(value):
+        number: int = int(value)  # type: ignore[call-overload]
+        if 0 <= number <= _MAX_ID:
+            return number
+        raise InvalidInput(field, f"integer ids must be in 0..2**64-1, got {number}")
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, str):
         try:
             return str(uuid.UUID(value))
         except ValueError:
-            raise InvalidInput(field, f"{value!r} is not a UUID") from None
+            raise InvalidInput(field, f"{short(value)} is not a UUID") from None
     raise InvalidInput(
         field, f"must be an unsigned integer or a UUID string, not {type(value).__name__}"
     )
@@ -99,14 +138,16 @@ def vector(value: object, field: str = "vector") -> list[float]:
     if hasattr(value, "tolist") and not isinstance(value, list):
         value = value.tolist()  # numpy arrays and the like
     if not isinstance(value, list | tuple):
-        raise InvalidInput(field, f"must be a list of floats, not {type(value).__name__}")
+        raise InvalidInput(field, f"must be a list of floats, not {short(value)}")
     if not value:
         raise InvalidInput(field, "must not be empty")
     try:
         total = sum(value)
     except TypeError:
         bad = next(i for i, x in enumerate(value) if not _is_number(x))
-        raise InvalidInput(f"{field}[{bad}]", f"must be a number, got {value[bad]!r}") from None
+        raise InvalidInput(
+            f"{field}[{bad}]", f"must be a number, got {short(value[bad])}"
+        ) from None
     if not math.isfinite(total):
         first = next((i for i, x in enumerate(value) if not math.isfinite(x)), None)
         if first is not None:
@@ -119,54 +160,146 @@ def _is_number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
-def vectors(value: object, field: str) -> list[float] | dict[str, list[float]]:
-    """A dense vector, or named dense vectors ``{"name": [...]}``."""
+def vectors(value: object, field: str) -> Any:
+    """A point's vector: dense (a list or a 1-D array), a multivector (a list of lists or a
+    2-D array), sparse (``{"indices": [...], "values": [...]}``), or named vectors
+    ``{"name": any of those}``."""
+    value = plain(value)
     if isinstance(value, Mapping):
         if not value:
             raise InvalidInput(field, "named vectors must not be empty")
-        out: dict[str, list[float]] = {}
+        if set(value) == {"indices", "values"}:
+            return sparse_vector(value, field)
+        out: dict[str, Any] = {}
         for name, vec in value.items():
             if not isinstance(name, str):
-                raise InvalidInput(field, f"vector names must be strings, got {name!r}")
-            out[name] = vector(vec, f"{field}.{name}")
+                raise InvalidInput(field, f"vector names must be strings, got {short(name)}")
+            out[name] = one_vector(vec, f"{field}.{name}")
         return out
+    return one_vector(value, field)
+
+
+def one_vector(value: object, field: str) -> Any:
+    """One unnamed vector: dense, multivector or sparse."""
+    value = plain(value)
+    if isinstance(value, Mapping):
+        return sparse_vector(value, field)
+    ndim = getattr(value, "ndim", None)
+    if ndim == 2:
+        return multivector(value.tolist(), field)  # type: ignore[attr-defined]
+    if isinstance(value, list) and value and isinstance(value[0], list | tuple):
+        return multivector(value, field)
+    if ndim is not None and ndim != 1:
+        raise InvalidInput(field, f"must be a 1-D or 2-D array, got {short(value)}")
     return vector(value, field)
 
 
+def multivector(rows: list[Any], field: str) -> list[list[float]]:
+    checked = [vector(row, f"{field}[{i}]") for i, row in enumerate(rows)]
+    if not checked:
+        raise InvalidInput(field, "must not be empty")
+    width = len(checked[0])
+    for i, row in enumerate(checked):
+        if len(row) != width:
+            raise InvalidInput(f"{field}[{i}]", f"has {len(row)} values; the first row has {width}")
+    return checked
+
+
+def sparse_vector(value: Mapping[str, Any], field: str) -> dict[str, Any]:
+    unknown = set(value) - {"indices", "values"}
+    if unknown:
+        raise InvalidInput(
+            field, f"unknown keys {sorted(unknown)}; a sparse vector has indices, values"
+        )
+    indices: Any = value.get("indices")
+    values = value.get("values")
+    if hasattr(indices, "tolist"):
+        indices = indices.tolist()
+    if not isinstance(indices, list | tuple):
+        raise InvalidInput(f"{field}.indices", f"must be a list of integers, not {short(indices)}")
+    for i, index in enumerate(indices):
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < 2**32:
+            raise InvalidInput(
+                f"{field}.indices[{i}]", f"must be an unsigned 32-bit integer, got {short(index)}"
+            )
+    checked = vector(values, f"{field}.values") if indices else []
+    if len(checked) != len(indices):
+        raise InvalidInput(field, f"has {len(indices)} indices but {len(checked)} values")
+    if len(set(indices)) != len(indices):
+        raise InvalidInput(f"{field}.indices", "must not repeat an index")
+    return {"indices": list(indices), "values": checked}
+
+
 def payload(value: object, field: str = "payload") -> dict[str, Any] | None:
-    """A JSON object with string keys; NaN and infinite floats are refused (JSON has no spelling
-    for them, and orjson would silently turn them into null)."""
+    """A JSON object with string keys; numpy scalars and arrays become plain numbers and
+    lists; NaN and infinite floats are refused (JSON has no spelling for them, and orjson
+    would silently turn them into null)."""
     if value is None:
         return None
+    value = plain(value)
     if not isinstance(value, Mapping):
         raise InvalidInput(field, f"must be a dict, not {type(value).__name__}")
-    _check_json(value, field)
-    return value if isinstance(value, dict) else dict(value)
+    cleaned = json_value(value, field)
+    return cleaned if isinstance(cleaned, dict) else dict(cleaned)
 
 
-def _check_json(value: object, field: str) -> None:
-    if isinstance(value, str | bool | int) or value is None:
-        return
-    if isinstance(value, float):
+def json_value(value: Any, field: str) -> Any:
+    """``value`` as plain JSON, or raise naming the path; returns ``value`` itself when it
+    already is (the common case allocates nothing)."""
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or value is None:
+        return value
+    if kind is float:
         if not math.isfinite(value):
             raise InvalidInput(field, f"must be finite, got {value!r}")
-        return
+        return value
     if isinstance(value, Mapping):
+        changed: dict[str, Any] | None = None
         for key, item in value.items():
             if not isinstance(key, str):
-                raise InvalidInput(field, f"keys must be strings, got {key!r}")
-            _check_json(item, f"{field}.{key}")
-        return
+                raise InvalidInput(field, f"keys must be strings, got {short(key)}")
+            clean = json_value(item, f"{field}.{key}")
+            if clean is not item and changed is None:
+                changed = dict(value)
+            if changed is not None:
+                changed[key] = clean
+        if changed is not None:
+            return changed
+        return value if kind is dict else dict(value)
     if isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _check_json(item, f"{field}[{i}]")
-        return
+        items = [json_value(item, f"{field}[{i}]") for i, item in enumerate(value)]
+        if kind is list and all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return items
+    if isinstance(value, bool | int | float | str):  # subclasses (IntEnum, str enums)
+        return json_value(_base(value), field)
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):  # numpy scalar or array
+        return json_value(value.tolist(), field)
+    dumped = plain(value)
+    if dumped is not value:
+        return json_value(dumped, field)
     raise InvalidInput(field, f"{type(value).__name__} is not a JSON value")
+
+
+def _base(value: bool | int | float | str) -> bool | int | float | str:
+    for kind in (bool, int, float, str):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def _is_numpy_int(value: object) -> bool:
+    return (
+        hasattr(value, "dtype")
+        and getattr(value, "ndim", None) == 0
+        and str(getattr(value, "dtype", "")).startswith(("int", "uint"))
+    )
 
 
 def point(value: object, index: int) -> dict[str, Any]:
     """One point in Qdrant's REST shape ``{"id", "vector", "payload"}``."""
     field = f"points[{index}]"
+    value = plain(value)
     if isinstance(value, Point):
         pid, vec, pay = value.id, value.vector, value.payload
     elif isinstance(value, Mapping):
@@ -181,7 +314,11 @@ def point(value: object, index: int) -> dict[str, Any]:
             raise InvalidInput(f"{field}.vector", "is missing")
         pid, vec, pay = value["id"], value["vector"], value.get("payload")
     else:
-        raise InvalidInput(field, f"must be a dict or qdpool.Point, not {type(value).__name__}")
+        raise InvalidInput(
+            field,
+            f"must be a dict, a qdpool.Point or a qdrant-client PointStruct, "
+            f"not {type(value).__name__}",
+        )
     out: dict[str, Any] = {
         "id": point_id(pid, f"{field}.id"),
         "vector": vectors(vec, f"{field}.vector"),
@@ -204,10 +341,16 @@ def points(values: object, *, start: int = 0) -> list[dict[str, Any]]:
 
 
 def filter_(value: object, field: str = "filter") -> dict[str, Any] | None:
-    """A filter in Qdrant's REST JSON shape. Checked for shape here; the server (or, for gRPC,
-    the codec) checks each condition."""
+    """A filter in Qdrant's REST JSON shape (or a qdrant-client ``Filter``).
+
+    Checked in full here, before anything is queued, by the same code that builds the
+    gRPC ``Filter``, so REST and gRPC refuse exactly the same filters with the same
+    message: a range bound that is neither a number nor an RFC 3339 datetime, an unknown
+    condition, a malformed match.
+    """
     if value is None:
         return None
+    value = plain(value)
     if not isinstance(value, Mapping):
         raise InvalidInput(
             field, f"must be a dict in Qdrant's filter shape, not {type(value).__name__}"
@@ -217,19 +360,11 @@ def filter_(value: object, field: str = "filter") -> dict[str, Any] | None:
         raise InvalidInput(
             field, f"unknown keys {sorted(unknown)}; expected must, should, must_not, min_should"
         )
-    for clause in ("must", "should", "must_not"):
-        conditions = value.get(clause)
-        if conditions is None:
-            continue
-        if isinstance(conditions, Mapping):
-            conditions = [conditions]
-        if not isinstance(conditions, list | tuple):
-            raise InvalidInput(f"{field}.{clause}", "must be a list of conditions")
-        for i, condition in enumerate(conditions):
-            if not isinstance(condition, Mapping):
-                raise InvalidInput(f"{field}.{clause}[{i}]", "must be a dict")
-            _check_json(condition, f"{field}.{clause}[{i}]")
-    return value if isinstance(value, dict) else dict(value)
+    checked = json_value(value, field)
+    from qdpool.wire.filters import filter_to_pb  # the wire imports this module's errors
+
+    filter_to_pb(checked, field)
+    return checked if isinstance(checked, dict) else dict(checked)
 
 
 def query(value: object) -> list[float] | PointId:
@@ -237,6 +372,25 @@ def query(value: object) -> list[float] | PointId:
     if isinstance(value, int | str | uuid.UUID) and not isinstance(value, bool):
         return point_id(value, "query")
     return vector(value, "query")
+
+
+def with_payload(value: object) -> Any:
+    """``with_payload``: a bool, a list of keys, or ``{"include"/"exclude": [...]}``."""
+    value = plain(value)
+    if isinstance(value, Mapping) and len(value) == 1:
+        ((kind, keys),) = value.items()
+        if kind in ("include", "exclude") and _is_str_list(keys):
+            return {kind: list(keys)}
+    return with_flag(value, "with_payload")
+
+
+def with_vector(value: object) -> bool | list[str]:
+    """``with_vector``: a bool or a list of vector names."""
+    return with_flag(value, "with_vector")
+
+
+def _is_str_list(value: object) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
 
 
 def score_threshold(value: object) -> float | None:
@@ -252,4 +406,4 @@ def with_flag(value: object, field: str) -> bool | list[str]:
         return value
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return list(value)
-    raise InvalidInput(field, f"must be a bool or a list of field names, got {value!r}")
+    raise InvalidInput(field, f"must be a bool or a list of field names, got {short(value)}")

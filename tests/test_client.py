@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 import qdpool
-from qdpool.call import Call
+from qdpool.call import Call, Options
 from qdpool.endpoint import Endpoint
 from qdpool.errors import ClientClosed, InvalidInput
 from qdpool.models import UpdateResult
@@ -139,7 +139,7 @@ async def test_small_upsert_is_one_request() -> None:
     async with client:
         await client.upsert("docs", [{"id": 1, "vector": [0.1, 0.2]}], wait=False)
     assert len(rest.calls) == 1
-    assert rest.calls[0].params == {"wait": "false"}
+    assert rest.calls[0].options == Options(wait=False)
 
 
 async def test_large_grpc_upsert_is_split_into_bounded_messages() -> None:

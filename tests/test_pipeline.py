@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from qdpool.call import COUNT, Call
+from qdpool.call import Call
 from qdpool.endpoint import Endpoint
+from qdpool.operations import COUNT
 from qdpool.pipeline import Handler, Pipeline
 
 ENDPOINT = Endpoint("localhost")

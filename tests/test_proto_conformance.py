@@ -28,6 +28,7 @@ from google.protobuf.message import Message
 from qdrant_client import grpc as qgrpc  # registers qdrant.* first
 from qdrant_client.conversions.conversion import GrpcToRest, RestToGrpc
 from qdrant_client.http import models as rest
+from wire_support import SPECS as OPERATIONS
 
 from qdpool._proto import (
     collections_pb2,
@@ -37,7 +38,7 @@ from qdpool._proto import (
     qdrant_pb2,
     snapshots_pb2,
 )
-from qdpool.call import OPERATIONS, Call
+from qdpool.call import Call
 from qdpool.endpoint import Endpoint
 from qdpool.transport import codec_proto as cp
 

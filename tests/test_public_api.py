@@ -1,8 +1,17 @@
-"""The public API, pinned: a change here is a change users see, and must be deliberate."""
+"""The public API, pinned: names, method signatures, and that the type checker guards them.
+
+A change here is a change users see; update the pins deliberately.
+"""
 
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
 
 import qdpool
 
@@ -25,8 +34,10 @@ PUBLIC_NAMES = [
     "Interceptor",
     "InvalidArgument",
     "InvalidInput",
+    "LoopMismatch",
     "NotFound",
     "Operation",
+    "Options",
     "PayloadTooLarge",
     "PermissionDenied",
     "Pipeline",
@@ -51,18 +62,30 @@ PUBLIC_NAMES = [
     "override",
 ]
 
-COMMON = ["protocol", "timeout"]
-METHODS = {
-    "create_collection": ["collection_name", "size", "distance", "on_disk", *COMMON, "config"],
-    "list_collections": COMMON,
-    "get_collection": ["collection_name", *COMMON],
-    "collection_exists": ["collection_name", *COMMON],
-    "delete_collection": ["collection_name", *COMMON],
-    "upsert": ["collection_name", "points", "wait", *COMMON],
-    "upload_points": ["collection_name", "points", "batch_size", "parallel", "wait", *COMMON],
-    "retrieve": ["collection_name", "ids", "with_payload", "with_vector", *COMMON],
-    "count": ["collection_name", "filter", "exact", *COMMON],
-    "delete": ["collection_name", "ids", "filter", "wait", *COMMON],
+METHODS: dict[str, list[str]] = {
+    "cluster_status": ["protocol", "timeout"],
+    "collection_exists": ["collection_name", "protocol", "timeout"],
+    "count": ["collection_name", "filter", "exact", "consistency", "protocol", "timeout"],
+    "create_collection": [
+        "collection_name",
+        "size",
+        "distance",
+        "on_disk",
+        "shard_number",
+        "replication_factor",
+        "write_consistency_factor",
+        "on_disk_payload",
+        "protocol",
+        "timeout",
+    ],
+    "create_snapshot": ["collection_name", "protocol", "timeout"],
+    "delete": ["collection_name", "ids", "filter", "wait", "ordering", "protocol", "timeout"],
+    "delete_collection": ["collection_name", "protocol", "timeout"],
+    "get_collection": ["collection_name", "protocol", "timeout"],
+    "grpc_request": ["method", "request", "response_type", "read", "idempotent", "timeout"],
+    "health": ["protocol", "timeout"],
+    "list_collections": ["protocol", "timeout"],
+    "list_snapshots": ["collection_name", "protocol", "timeout"],
     "query_points": [
         "collection_name",
         "query",
@@ -72,7 +95,19 @@ METHODS = {
         "with_payload",
         "with_vector",
         "score_threshold",
-        *COMMON,
+        "consistency",
+        "protocol",
+        "timeout",
+    ],
+    "rest_request": ["method", "path", "body", "read", "idempotent", "timeout"],
+    "retrieve": [
+        "collection_name",
+        "ids",
+        "with_payload",
+        "with_vector",
+        "consistency",
+        "protocol",
+        "timeout",
     ],
     "scroll": [
         "collection_name",
@@ -81,7 +116,9 @@ METHODS = {
         "filter",
         "with_payload",
         "with_vector",
-        *COMMON,
+        "consistency",
+        "protocol",
+        "timeout",
     ],
     "scroll_all": [
         "collection_name",
@@ -89,13 +126,52 @@ METHODS = {
         "filter",
         "with_payload",
         "with_vector",
-        *COMMON,
+        "consistency",
+        "protocol",
+        "timeout",
     ],
-    "create_snapshot": ["collection_name", *COMMON],
-    "list_snapshots": ["collection_name", *COMMON],
-    "cluster_status": COMMON,
-    "health": COMMON,
+    "upload_points": [
+        "collection_name",
+        "points",
+        "batch_size",
+        "parallel",
+        "wait",
+        "progress",
+        "protocol",
+        "timeout",
+    ],
+    "upsert": ["collection_name", "points", "wait", "ordering", "protocol", "timeout"],
 }
+
+CONNECT = [
+    "url",
+    "grpc_url",
+    "api_key",
+    "protocol",
+    "protocols",
+    "timeout",
+    "pool",
+    "rest_transport",
+    "httpx_client",
+    "ssl_context",
+    "interceptors",
+    "transports",
+    "max_rest_body",
+    "max_grpc_message",
+    "clock",
+    "retry",
+    "retry_budget",
+    "breaker",
+    "concurrency",
+    "rate_limit",
+    "hedge",
+    "fallback",
+    "observer",
+    "rng",
+    "tracer_provider",
+    "meter_provider",
+    "telemetry",
+]
 
 
 def test_all_is_pinned_and_sorted() -> None:
@@ -114,11 +190,44 @@ def test_client_methods_are_pinned() -> None:
     for name, params in METHODS.items():
         signature = inspect.signature(getattr(qdpool.Client, name))
         assert list(signature.parameters)[1:] == params, name
-        for param in COMMON:
-            assert signature.parameters[param].kind is inspect.Parameter.KEYWORD_ONLY
+        for param in signature.parameters.values():
+            assert param.kind is not inspect.Parameter.VAR_KEYWORD, name
+        if "timeout" in params:
+            assert signature.parameters["timeout"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
-def test_connect_signature() -> None:
+def test_connect_signature_is_explicit() -> None:
     params = inspect.signature(qdpool.connect).parameters
-    assert list(params) == ["url", "grpc_url", "api_key", "protocol", "options"]
+    assert list(params) == CONNECT
     assert params["protocol"].default == "rest"
+    assert all(p.kind is not inspect.Parameter.VAR_KEYWORD for p in params.values())
+    client_params = set(inspect.signature(qdpool.Client).parameters) - {"endpoint"}
+    assert set(params) - {"url", "grpc_url"} == client_params
+
+
+@pytest.mark.parametrize(
+    ("snippet", "complaint"),
+    [
+        ('qdpool.connect("http://h:6333", retries=3)', 'Unexpected keyword argument "retries"'),
+        ('qdpool.connect("http://h:6333", timeout="5")', 'incompatible type "str"'),
+        ('qdpool.connect("http://h:6333", protocol="http")', 'incompatible type "Literal'),
+    ],
+)
+def test_type_checker_catches_wrong_options(snippet: str, complaint: str, tmp_path: Path) -> None:
+    source = tmp_path / "user_code.py"
+    source.write_text(
+        textwrap.dedent(f"""
+        import qdpool
+
+        {snippet}
+    """)
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(source)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stdout
+    assert complaint in result.stdout, result.stdout

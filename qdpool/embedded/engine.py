@@ -1,6 +1,6 @@
 """The storage engine behind both protocol doors: collections of Qdrant Edge shards.
 
-Every operation is addressed by its name from ``qdpool.call.OPERATIONS`` and
+Every operation is addressed by its spec from ``qdpool.operations`` and
 works in Qdrant's REST JSON shapes: ``execute(op, collection, body, params)``
 returns the REST ``result`` or raises ``EngineError``.  The REST door passes the
 decoded JSON body through; the gRPC door converts protobuf to the same shape
@@ -35,15 +35,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from qdpool import operations as ops
 from qdpool.embedded import config as cfg
 from qdpool.embedded import snapshots
 from qdpool.embedded.collection import CONFIG_FILE, Collection
 from qdpool.embedded.errors import EngineError, ErrorKind
+from qdpool.operations.spec import Operation
 
 log = logging.getLogger(__name__)
 
 # Operations answered on the event loop: they touch only in-memory state.
-_INLINE_OPS = frozenset(("list_collections", "collection_exists", "cluster_status"))
+_INLINE_OPS = frozenset((ops.LIST_COLLECTIONS, ops.COLLECTION_EXISTS, ops.CLUSTER_STATUS))
 _DELETED_PREFIX = ".deleted-"
 
 Handler = Callable[[str | None, Any, dict[str, str]], Any]
@@ -87,34 +89,34 @@ class Engine:
         self._collections: dict[str, Collection] = {}
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qdpool-shard")
         self._closed = False
-        self._handlers: dict[str, Handler] = {
-            "list_collections": self._list_collections,
-            "get_collection": self._get_collection,
-            "collection_exists": self._collection_exists,
-            "create_collection": self._create_collection,
-            "delete_collection": self._delete_collection,
-            "upsert": lambda c, b, p: self._get(c).upsert(b, _wait(p)),
-            "delete": lambda c, b, p: self._get(c).delete_points(b, _wait(p)),
-            "retrieve": lambda c, b, p: self._get(c).retrieve(b),
-            "count": lambda c, b, p: self._get(c).count(b),
-            "query_points": lambda c, b, p: self._get(c).query(b),
-            "scroll": lambda c, b, p: self._get(c).scroll(b),
-            "create_snapshot": self._create_snapshot,
-            "list_snapshots": self._list_snapshots,
-            "cluster_status": lambda c, b, p: {"status": "disabled"},
+        self._handlers: dict[Operation[Any], Handler] = {
+            ops.LIST_COLLECTIONS: self._list_collections,
+            ops.GET_COLLECTION: self._get_collection,
+            ops.COLLECTION_EXISTS: self._collection_exists,
+            ops.CREATE_COLLECTION: self._create_collection,
+            ops.DELETE_COLLECTION: self._delete_collection,
+            ops.UPSERT: lambda c, b, p: self._get(c).upsert(b, _wait(p)),
+            ops.DELETE_POINTS: lambda c, b, p: self._get(c).delete_points(b, _wait(p)),
+            ops.RETRIEVE: lambda c, b, p: self._get(c).retrieve(b),
+            ops.COUNT: lambda c, b, p: self._get(c).count(b),
+            ops.QUERY_POINTS: lambda c, b, p: self._get(c).query(b),
+            ops.SCROLL: lambda c, b, p: self._get(c).scroll(b),
+            ops.CREATE_SNAPSHOT: self._create_snapshot,
+            ops.LIST_SNAPSHOTS: self._list_snapshots,
+            ops.CLUSTER_STATUS: lambda c, b, p: {"status": "disabled"},
         }
         self._load_all()
 
     # -- entry points ----------------------------------------------------------------
 
     @property
-    def operations(self) -> frozenset[str]:
-        """The operation names ``execute`` understands."""
+    def operations(self) -> frozenset[Operation[Any]]:
+        """The operations ``execute`` understands."""
         return frozenset(self._handlers)
 
     def execute(
         self,
-        operation: str,
+        operation: Operation[Any],
         collection: str | None = None,
         body: Any = None,
         params: dict[str, str] | None = None,
@@ -122,12 +124,12 @@ class Engine:
         """Run one operation synchronously; returns the REST ``result`` value."""
         handler = self._handlers.get(operation)
         if handler is None:
-            raise EngineError.internal(f"unknown operation {operation!r}")
+            raise EngineError.internal(f"unknown operation {operation.name!r}")
         return handler(collection, body, params or {})
 
     async def run(
         self,
-        operation: str,
+        operation: Operation[Any],
         collection: str | None = None,
         body: Any = None,
         params: dict[str, str] | None = None,

@@ -1,7 +1,7 @@
 """Fault injection for resilience tests, and a log of the trace headers each request carried.
 
 Off unless asked: with no rules every request is served untouched.  A rule
-matches an operation name (from ``qdpool.call.OPERATIONS``, or ``"*"``) and a
+matches an operation name (one of ``qdpool.operations.NAMES``, or ``"*"``) and a
 protocol (``"rest"``, ``"grpc"`` or ``"*"``) and does one thing:
 
 ``error``    answer with an HTTP status (408, 429, 500, 502, 503, 504) or the gRPC
@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from qdpool.call import OPERATIONS
+from qdpool.operations import NAMES
 
 KINDS = ("error", "latency", "stall", "drop", "outage")
 PROTOCOLS = ("rest", "grpc", "*")
@@ -91,9 +91,9 @@ class FaultRule:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {self.kind!r}")
-        if self.operation != "*" and self.operation not in OPERATIONS:
+        if self.operation != "*" and self.operation not in NAMES:
             raise ValueError(
-                f"operation must be '*' or one of {', '.join(sorted(OPERATIONS))}; "
+                f"operation must be '*' or one of {', '.join(sorted(NAMES))}; "
                 f"got {self.operation!r}"
             )
         if self.protocol not in PROTOCOLS:

@@ -1,12 +1,12 @@
 """The gRPC door: a grpc.aio server on Qdrant's method paths, backed by the same engine.
 
-Each method path from ``qdpool.call.OPERATIONS`` (``/qdrant.Points/Query`` ...)
+Each gRPC method of the specs in ``qdpool.operations.ALL`` (``/qdrant.Points/Query`` ...)
 gets a generic unary handler that decodes the request with qdpool's own
-messages (``qdpool.transport.codec_proto.GRPC_MESSAGES``; Qdrant's field
-numbers, so any Qdrant client can talk to it), converts it to the REST shape
-with ``request_to_rest``, runs the engine, and encodes the REST result with
-``result_to_response``.  The REST door and this one therefore share every
-behaviour except framing and status codes.
+messages (the spec's ``grpc.request``; Qdrant's field numbers, so any Qdrant
+client can talk to it), converts it to the REST shape with the spec's
+``grpc.to_rest`` (which refuses any field the server does not honour), runs the
+engine, and encodes the REST result with the spec's ``grpc.from_rest``.  The REST
+door and this one therefore share every behaviour except framing and status codes.
 
 Per call, as on REST: trace headers logged, faults, then the key
 (``api-key`` metadata or ``authorization: Bearer``; UNAUTHENTICATED when
@@ -29,14 +29,14 @@ import grpc.aio
 from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2
 
-from qdpool.call import HEALTH, OPERATIONS, Operation
+from qdpool import operations as ops
 from qdpool.embedded.auth import ApiKeys, Denial, presented_key
 from qdpool.embedded.engine import Engine
 from qdpool.embedded.errors import EngineError, ErrorKind
 from qdpool.embedded.faults import FaultInjector, FaultRule
 from qdpool.embedded.version import version_info
 from qdpool.errors import InvalidInput
-from qdpool.transport.codec_proto import GRPC_MESSAGES, request_to_rest, result_to_response
+from qdpool.operations.spec import Operation
 
 SERVER_OPTIONS: list[tuple[str, Any]] = [
     ("grpc.max_receive_message_length", -1),
@@ -79,15 +79,16 @@ def create_server(engine: Engine, faults: FaultInjector, keys: ApiKeys) -> grpc.
     """A grpc.aio server with every Qdrant method qdpool uses; add a port, then start it."""
     door = _GrpcDoor(engine, faults, keys)
     services: dict[str, dict[str, grpc.RpcMethodHandler[Any, Any]]] = defaultdict(dict)
-    for op in OPERATIONS.values():
-        if op.grpc_method is None or op.name not in GRPC_MESSAGES:
+    for op in ops.ALL:
+        codec = op.grpc
+        if op.grpc_method is None or codec is None or codec.request is None:
             continue
         service, method = op.grpc_method[1:].split("/")
-        request_cls, response_cls = GRPC_MESSAGES[op.name]
+        assert codec.response is not None
         services[service][method] = grpc.unary_unary_rpc_method_handler(
             door.handler(op),
-            request_deserializer=request_cls.FromString,
-            response_serializer=response_cls.SerializeToString,
+            request_deserializer=codec.request.FromString,
+            response_serializer=codec.response.SerializeToString,
         )
     services[_HEALTH_SERVICE]["Check"] = grpc.unary_unary_rpc_method_handler(
         door.health_check,
@@ -107,43 +108,47 @@ class _GrpcDoor:
         self.faults = faults
         self.keys = keys
 
-    def handler(self, op: Operation) -> Unary:
+    def handler(self, op: Operation[Any]) -> Unary:
         async def handle(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
             return await self.serve(op, request, context)
 
         return handle
 
     async def serve(
-        self, op: Operation, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        self, op: Operation[Any], request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> Message:
         started = time.perf_counter()
         result = await self.run(op, request, context)
-        return result_to_response(op.name, result, time.perf_counter() - started)
+        assert op.grpc is not None
+        return op.grpc.from_rest(result, time.perf_counter() - started)
 
     async def run(
-        self, op: Operation, request: Any, context: grpc.aio.ServicerContext[Any, Any]
+        self, op: Operation[Any], request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> Any:
         """Front checks, then the engine; returns the REST ``result`` JSON or aborts the call."""
         await self.front(op, getattr(request, "collection_name", None) or None, context)
         try:
-            collection, body, params = request_to_rest(op.name, request)
+            collection, body, params = op.grpc.to_rest(request)  # type: ignore[union-attr]
         except (InvalidInput, ValueError) as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        if op is HEALTH:
+        if op is ops.HEALTH:
             return version_info()
         try:
-            return await self.engine.run(op.name, collection, body, params)
+            return await self.engine.run(op, collection, body, params)
         except EngineError as exc:
             await context.abort(_CODES[exc.kind], exc.message)
 
     async def health_check(
         self, request: health_pb2.HealthCheckRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> health_pb2.HealthCheckResponse:
-        await self.front(HEALTH, None, context)
+        await self.front(ops.HEALTH, None, context)
         return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING)
 
     async def front(
-        self, op: Operation, collection: str | None, context: grpc.aio.ServicerContext[Any, Any]
+        self,
+        op: Operation[Any],
+        collection: str | None,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> None:
         """Trace log, faults and the key check; aborts the call when one of them says so."""
         metadata = {m.key: m.value for m in _metadata(context)}
@@ -160,7 +165,7 @@ class _GrpcDoor:
         if decision.rule is not None:
             await _abort_fault(context, decision.rule, decision.rule_id)
         self.faults.record_served("grpc", op.name)
-        if op is HEALTH:
+        if op is ops.HEALTH:
             return
         key = presented_key(lambda name: _text(metadata.get(name)))
         denial = self.keys.check(key, write=not op.read)

@@ -1,6 +1,6 @@
 """The REST door: an aiohttp.web application answering like Qdrant's HTTP API.
 
-Routes come from ``qdpool.call.OPERATIONS`` (method + path template), so the
+Routes come from the specs in ``qdpool.operations.ALL`` (method + path template), so the
 operation name a request maps to is the same one the client, the fault rules
 and the engine use.  Each request goes through one function, in this order:
 
@@ -25,12 +25,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from qdpool.call import HEALTH, OPERATIONS, Operation
+from qdpool import operations as ops
 from qdpool.embedded.auth import ApiKeys, Denial, presented_key
 from qdpool.embedded.engine import Engine
 from qdpool.embedded.errors import EngineError, ErrorKind
 from qdpool.embedded.faults import FaultInjector, FaultRule
 from qdpool.embedded.version import version_info
+from qdpool.operations.spec import Operation
 
 MAX_BODY = 32 * 1024 * 1024
 """Qdrant's default ``max_request_size_mb``: 32 MiB."""
@@ -52,7 +53,7 @@ def create_app(engine: Engine, faults: FaultInjector, keys: ApiKeys) -> web.Appl
     # aiohttp refuses bodies over the cap while reading them; _read_body turns its
     # 413 into the 400 that Qdrant answers.
     app = web.Application(client_max_size=MAX_BODY)
-    for op in OPERATIONS.values():
+    for op in ops.ALL:
         app.router.add_route(op.rest_method, op.rest_path, door.operation_handler(op))
     for path in _HEALTH_TEXT:
         app.router.add_get(path, door.health_handler(path))
@@ -74,7 +75,7 @@ class _RestDoor:
 
     # -- the Qdrant API ----------------------------------------------------------------
 
-    def operation_handler(self, op: Operation) -> Handler:
+    def operation_handler(self, op: Operation[Any]) -> Handler:
         async def handle(request: web.Request) -> web.StreamResponse:
             return await self.serve(request, op)
 
@@ -84,24 +85,24 @@ class _RestDoor:
         text = _HEALTH_TEXT[path]
 
         async def handle(request: web.Request) -> web.StreamResponse:
-            early = await self.front(request, HEALTH, None)
+            early = await self.front(request, ops.HEALTH, None)
             if early is not None:
                 return early
             return web.Response(text=text)
 
         return handle
 
-    async def serve(self, request: web.Request, op: Operation) -> web.StreamResponse:
+    async def serve(self, request: web.Request, op: Operation[Any]) -> web.StreamResponse:
         started = time.perf_counter()
         collection = request.match_info.get("collection")
         early = await self.front(request, op, collection)
         if early is not None:
             return early
-        if op is HEALTH:
+        if op is ops.HEALTH:
             return _json(version_info())
         try:
             body = await self._read_body(request) if request.method in _BODY_METHODS else None
-            result = await self.engine.run(op.name, collection, body, dict(request.query))
+            result = await self.engine.run(op, collection, body, dict(request.query))
         except EngineError as exc:
             return _error(exc.http_status, exc.message, started)
         except ConnectionError:
@@ -110,7 +111,7 @@ class _RestDoor:
         return _json({"result": result, "status": "ok", "time": time.perf_counter() - started})
 
     async def front(
-        self, request: web.Request, op: Operation, collection: str | None
+        self, request: web.Request, op: Operation[Any], collection: str | None
     ) -> web.StreamResponse | None:
         """Steps 1-3 of the module docstring; returns a response to send instead, if any."""
         headers = request.headers
@@ -135,7 +136,7 @@ class _RestDoor:
                 response.headers["Retry-After"] = f"{retry_after:g}"
             return response
         self.faults.record_served("rest", op.name)
-        if op is HEALTH:
+        if op is ops.HEALTH:
             return None
         denial = self.keys.check(presented_key(headers.get), write=not op.read)
         return _denied(denial) if denial is not None else None

@@ -32,8 +32,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from qdpool.call import Call, Operation
+from qdpool.call import Call
 from qdpool.events import NULL_OBSERVER, Observer
+from qdpool.operations.spec import Operation
 from qdpool.pipeline import Handler
 from qdpool.policies import UNSET, HedgePolicy, current_overrides
 
@@ -94,7 +95,7 @@ class Hedge:
         self.policy = policy
         self._clock = clock
         self._observer = observer or NULL_OBSERVER
-        self._trackers: dict[str, dict[Operation, LatencyTracker]] = {}
+        self._trackers: dict[str, dict[Operation[Any], LatencyTracker]] = {}
         self._balance = 0.0
         self.reads = 0
         """Reads that could have been hedged (the budget's base)."""
@@ -103,7 +104,9 @@ class Hedge:
         self.won = 0
         """Hedges that answered first."""
 
-    def tracker(self, operation: Operation, protocol: str, percentile: float) -> LatencyTracker:
+    def tracker(
+        self, operation: Operation[Any], protocol: str, percentile: float
+    ) -> LatencyTracker:
         by_op = self._trackers.get(protocol)
         if by_op is None:
             by_op = self._trackers[protocol] = {}
@@ -112,7 +115,7 @@ class Hedge:
             tracker = by_op[operation] = LatencyTracker(percentile)
         return tracker
 
-    def delay_for(self, operation: Operation, protocol: str) -> float | None:
+    def delay_for(self, operation: Operation[Any], protocol: str) -> float | None:
         """The hedging delay for ``operation`` now, or None if none is known yet."""
         policy = self.policy
         if policy is None:

@@ -21,8 +21,9 @@ from qdpool.telemetry import semconv as sc
 from qdpool.transport.codec_json import path_for
 
 if TYPE_CHECKING:
-    from qdpool.call import Call, Operation
+    from qdpool.call import Call
     from qdpool.endpoint import Endpoint
+    from qdpool.operations.spec import Operation
 
 Attributes = Mapping[str, Any]
 
@@ -49,7 +50,7 @@ class Shape:
     )
 
     def __init__(
-        self, operation: Operation, collection: str | None, protocol: str, endpoint: Endpoint
+        self, operation: Operation[Any], collection: str | None, protocol: str, endpoint: Endpoint
     ) -> None:
         self.operation = operation
         self.collection = collection
@@ -114,14 +115,16 @@ class Shape:
 
     def url_full(self, call: Call) -> str:
         """The request URL without credentials (there are none in it: the key is a header)."""
-        url = self.rest_base + path_for(call)
-        if call.params:
-            url += "?" + urlencode(
-                {
-                    k: ("REDACTED" if k.lower() in _SENSITIVE_QUERY_KEYS else v)
-                    for k, v in call.params.items()
-                }
+        path = path_for(call)
+        if "?" in path:  # a literal target from the escape hatch: never show a credential
+            path, _, query = path.partition("?")
+            pairs = [pair.partition("=") for pair in query.split("&")]
+            path += "?" + urlencode(
+                [(k, "REDACTED" if k.lower() in _SENSITIVE_QUERY_KEYS else v) for k, _, v in pairs]
             )
+        url = self.rest_base + path
+        if call.options is not None and call.options.rest_query:
+            url += ("&" if "?" in path else "?") + call.options.rest_query
         return url
 
 

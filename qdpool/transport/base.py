@@ -23,8 +23,11 @@ class Transport(Protocol):
         """Send one attempt of ``call`` and return its decoded result."""
         ...
 
-    async def start(self) -> None:
-        """Open and health-check connections; raise ``Unavailable`` naming the address if none."""
+    async def start(self, *, verify: bool = True) -> None:
+        """Open connections. With ``verify`` (the client's default protocol), health-check
+        them and raise ``Unavailable`` naming the address if none answers; without it, open
+        them without waiting, so a protocol that is down fails its own calls (retryably)
+        instead of the client's start."""
         ...
 
     async def aclose(self) -> None:

@@ -25,10 +25,10 @@ from grpc.aio import AioRpcError
 from grpc_health.v1 import health_pb2
 
 from qdpool import errors
-from qdpool.call import OPERATIONS, Call
+from qdpool.call import Call
 from qdpool.config import PoolConfig
 from qdpool.endpoint import Endpoint
-from qdpool.transport.codec_proto import GRPC_MESSAGES, decode_response, encode_request
+from qdpool.operations.spec import Operation
 
 _HEALTH_CHECK = "/grpc.health.v1.Health/Check"
 
@@ -48,6 +48,10 @@ _CODE_TO_ERROR: dict[grpc.StatusCode, type[errors.ApiError]] = {
     grpc.StatusCode.CANCELLED: errors.Unavailable,
     grpc.StatusCode.DEADLINE_EXCEEDED: errors.DeadlineExceeded,
 }
+
+
+def _to_bytes(request: Any) -> bytes:
+    return request if isinstance(request, bytes) else request.SerializeToString()
 
 
 def map_rpc_error(exc: AioRpcError) -> errors.ApiError:
@@ -99,15 +103,22 @@ class _Channel:
         self.channel = channel
         self.created_at = created_at
         self.in_flight = 0
-        self.methods: dict[str, Any] = {
-            name: channel.unary_unary(
-                op.grpc_method,
-                request_serializer=GRPC_MESSAGES[name][0].SerializeToString,
-                response_deserializer=GRPC_MESSAGES[name][1].FromString,
-            )
-            for name, op in OPERATIONS.items()
-            if op.grpc_method is not None and name in GRPC_MESSAGES
-        }
+        self.methods: dict[Operation[Any], Any] = {}
+
+    def method(self, operation: Operation[Any]) -> Any:
+        """The channel's multicallable for ``operation``, made on its first use."""
+        codec = operation.grpc
+        if codec is None:
+            raise errors.InvalidInput("protocol", f"{operation.name} has no gRPC method")
+        stub = self.channel.unary_unary(
+            operation.grpc_method,  # type: ignore[arg-type]
+            request_serializer=_to_bytes
+            if codec.request is None
+            else codec.request.SerializeToString,
+            response_deserializer=None if codec.response is None else codec.response.FromString,
+        )
+        self.methods[operation] = stub
+        return stub
 
     def is_ready(self) -> bool:
         return self.channel.get_state() is grpc.ChannelConnectivity.READY
@@ -161,11 +172,14 @@ class GrpcTransport:
             )
         return _Channel(channel, self._clock())
 
-    async def start(self) -> None:
-        """Connect every channel and health-check it; fail if none comes up."""
+    async def start(self, *, verify: bool = True) -> None:
+        """Connect every channel and health-check it; fail if none comes up. Without
+        ``verify`` the channels are made and connect on their first call."""
         if self._closed:
             raise errors.ClientClosed("gRPC transport is closed")
         self._channels = [self._new_channel() for _ in range(self._config.grpc_channels)]
+        if not verify:
+            return
         results = await asyncio.gather(
             *(self._check(slot) for slot in self._channels), return_exceptions=True
         )
@@ -210,13 +224,14 @@ class GrpcTransport:
 
     async def send(self, call: Call) -> Any:
         slot = self._pick()
-        method = slot.methods[call.operation.name]
+        operation = call.operation
+        method = slot.methods.get(operation) or slot.method(operation)
         timeout = call.attempt_deadline - self._clock()
         if timeout <= 0:
             raise errors.DeadlineExceeded(
                 "no time left for the attempt", protocol="grpc", sent=False
             )
-        request = encode_request(call)
+        request = operation.grpc.encode(call)  # type: ignore[union-attr]
         metadata = tuple(call.headers.items()) if call.headers else None
         slot.in_flight += 1
         sent_before = call.sent
@@ -246,7 +261,7 @@ class GrpcTransport:
                 raise error
             finally:
                 del error
-        return decode_response(call.operation.name, response)
+        return operation.grpc.decode(response)  # type: ignore[union-attr]
 
     def _replace_if_broken(self, slot: _Channel) -> None:
         """Swap a channel whose connection failed for a fresh one that reconnects at once.

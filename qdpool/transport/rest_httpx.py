@@ -63,8 +63,10 @@ class HttpxTransport:
             )
         self._client = client
 
-    async def start(self) -> None:
-        """One request to ``/readyz``, to fail fast on a wrong address."""
+    async def start(self, *, verify: bool = True) -> None:
+        """One request to ``/readyz`` (with ``verify``), to fail fast on a wrong address."""
+        if not verify:
+            return
         try:
             resp = await self._client.get(
                 self._base + "/readyz", timeout=self._config.connect_timeout

@@ -15,10 +15,14 @@ import grpc.aio
 import orjson
 from google.protobuf.message import Message
 
-from qdpool.call import OPERATIONS, Call
+from qdpool import operations
+from qdpool.call import Call, Options
 from qdpool.embedded import EmbeddedProcess, EmbeddedQdrant
 from qdpool.endpoint import Endpoint
-from qdpool.transport.codec_proto import GRPC_MESSAGES, encode_request
+from qdpool.operations.spec import Operation
+
+SPECS: dict[str, Operation[Any]] = {op.name: op for op in operations.ALL}
+"""Specs by name, for tests that name operations as Qdrant's clients do."""
 
 API_KEY = "test-key"
 
@@ -89,9 +93,11 @@ class Grpc:
         metadata: tuple[tuple[str, str], ...] = (),
         timeout: float | None = 10.0,
     ) -> Any:
-        path = OPERATIONS[operation].grpc_method
-        assert path is not None
-        response_cls = GRPC_MESSAGES[operation][1]
+        spec = SPECS[operation]
+        path = spec.grpc_method
+        assert path is not None and spec.grpc is not None
+        response_cls = spec.grpc.response
+        assert response_cls is not None
         call = self.channel.unary_unary(
             path,
             request_serializer=type(request).SerializeToString,
@@ -123,6 +129,12 @@ def pb(
     params: dict[str, str] | None = None,
 ) -> Message:
     """The gRPC request message for a REST-shaped request (via qdpool's client codec)."""
-    return encode_request(
-        Call(OPERATIONS[operation], collection, "grpc", body, params, 0.0, _ENDPOINT)
-    )
+    spec = SPECS[operation]
+    assert spec.grpc is not None
+    options = None
+    if params:
+        wait = params.get("wait")
+        options = Options(wait=None if wait is None else wait == "true")
+    message = spec.grpc.encode(Call(spec, collection, "grpc", body, options, 0.0, _ENDPOINT))
+    assert isinstance(message, Message)
+    return message

@@ -10,10 +10,10 @@ import grpc.aio
 import pytest
 from embedded_support import Grpc, grpc_channel, pb
 from grpc_health.v1 import health_pb2
+from wire_support import decode_response
 
 from qdpool._proto import collections_pb2, points_pb2
 from qdpool.embedded import EmbeddedQdrant
-from qdpool.transport.codec_proto import decode_response
 
 RO_KEY = "ro-key"
 

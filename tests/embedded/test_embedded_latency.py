@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 import pytest
-from embedded_support import Grpc, Rest, grpc_channel, pb
+from embedded_support import SPECS, Grpc, Rest, grpc_channel, pb
 
 from qdpool.embedded import EmbeddedProcess, Engine
 
@@ -70,14 +70,14 @@ async def test_query_latency_on_5000_x_384(capsys: pytest.CaptureFixture[str]) -
     engine = Engine()
     try:
         engine.execute(
-            "create_collection", "bench", {"vectors": {"size": DIM, "distance": "Cosine"}}
+            SPECS["create_collection"], "bench", {"vectors": {"size": DIM, "distance": "Cosine"}}
         )
         for start in range(0, N, 1000):
-            engine.execute("upsert", "bench", {"points": points[start : start + 1000]})
+            engine.execute(SPECS["upsert"], "bench", {"points": points[start : start + 1000]})
         for filtered in (False, True):
 
             async def direct(body: dict[str, Any]) -> Any:
-                return engine.execute("query_points", "bench", body)
+                return engine.execute(SPECS["query_points"], "bench", body)
 
             label = "filtered  " if filtered else "unfiltered"
             lines.append(

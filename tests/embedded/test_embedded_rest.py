@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import qdrant_edge as qe
-from embedded_support import Rest
+from embedded_support import SPECS, Rest
 
 from qdpool.embedded import EmbeddedQdrant
 
@@ -674,7 +674,7 @@ async def test_filters(
     rest: Rest, server: EmbeddedQdrant, label: str, flt: dict[str, Any], expected: set[int]
 ) -> None:
     name = "filters_shared"
-    if not server.engine.execute("collection_exists", name)["exists"]:
+    if not server.engine.execute(SPECS["collection_exists"], name)["exists"]:
         await create(rest, name)
         await upsert(rest, name, [{**d, "vector": [1, 0, 0, 0]} for d in FILTER_DOCS])
     count = await rest("POST", f"/collections/{name}/points/count", {"filter": flt, "exact": True})

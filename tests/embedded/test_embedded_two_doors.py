@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from embedded_support import Grpc, Rest, pb
+from wire_support import decode_response
 
 from qdpool.models import as_float32
-from qdpool.transport.codec_proto import decode_response
 
 PAYLOAD: dict[str, Any] = {
     "name": "two doors",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from qdpool import call as ops
+from qdpool import operations as ops
 from qdpool.call import Call
 from qdpool.classify import (
     LOCAL,

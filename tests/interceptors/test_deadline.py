@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from qdpool.call import COUNT, Call
+from qdpool.call import Call
 from qdpool.endpoint import Endpoint
 from qdpool.errors import DeadlineExceeded
 from qdpool.interceptors.deadline import Deadline
+from qdpool.operations import COUNT
 
 EP = Endpoint("localhost")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from qdpool import call as ops
+from qdpool import operations as ops
 from qdpool.call import Call
 from qdpool.endpoint import Endpoint
 from qdpool.errors import CircuitOpen, NotFound, Unavailable

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 import qdpool
-from qdpool import call as ops
-from qdpool.call import Call, Operation
+from qdpool import operations as ops
+from qdpool.call import Call
 from qdpool.endpoint import Endpoint
 from qdpool.errors import NotFound, Unavailable
 from qdpool.events import NullObserver
 from qdpool.interceptors.hedge import Hedge, LatencyTracker
+from qdpool.operations.spec import Operation
 from qdpool.pipeline import Pipeline
 from qdpool.policies import HedgePolicy
 

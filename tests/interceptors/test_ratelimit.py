@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiolimiter import AsyncLimiter
 
-from qdpool import call as ops
+from qdpool import operations as ops
 from qdpool.call import Call
 from qdpool.endpoint import Endpoint
 from qdpool.errors import DeadlineExceeded

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import qdpool
-from qdpool import call as ops
-from qdpool.call import Call, Operation
+from qdpool import operations as ops
+from qdpool.call import Call
 from qdpool.endpoint import Endpoint
 from qdpool.errors import (
     AlreadyExists,
@@ -29,6 +29,7 @@ from qdpool.errors import (
 from qdpool.events import NullObserver
 from qdpool.interceptors.budget import RetryBudget
 from qdpool.interceptors.retry import Retry
+from qdpool.operations.spec import Operation
 from qdpool.pipeline import Pipeline
 from qdpool.policies import RetryBudgetPolicy, RetryPolicy
 

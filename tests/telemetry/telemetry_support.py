@@ -15,10 +15,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import Sampler
 
-from qdpool.call import Call, Operation
+from qdpool.call import Call, Options
 from qdpool.endpoint import Endpoint
 from qdpool.events import Observer
 from qdpool.interceptors.auth import Auth
+from qdpool.operations.spec import Operation
 from qdpool.pipeline import Handler, Interceptor, Pipeline
 from qdpool.telemetry import Telemetry
 from qdpool.testing import MockTransport
@@ -86,9 +87,9 @@ class Rig:
         op: Operation,
         collection: str | None = "docs",
         protocol: str = "rest",
-        params: dict[str, str] | None = None,
+        options: Options | None = None,
     ) -> Any:
-        call = Call(op, collection, protocol, {"exact": True}, params, 1e12, ENDPOINT)
+        call = Call(op, collection, protocol, {"exact": True}, options, 1e12, ENDPOINT)
         return await self.pipeline(call)
 
 

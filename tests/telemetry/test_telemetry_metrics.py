@@ -11,12 +11,13 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from telemetry_support import ENDPOINT, MiniHedge, Otel, make_rig
 
-from qdpool.call import COUNT, QUERY_POINTS, Call
+from qdpool.call import Call
 from qdpool.config import PoolConfig
 from qdpool.errors import NotFound, Unavailable
 from qdpool.events import NullObserver
 from qdpool.interceptors.budget import RetryBudget
 from qdpool.interceptors.retry import Retry
+from qdpool.operations import COUNT, QUERY_POINTS
 from qdpool.policies import RetryBudgetPolicy, RetryPolicy
 from qdpool.telemetry import CompositeObserver, Telemetry, combine
 from qdpool.telemetry.metrics import instruments_for

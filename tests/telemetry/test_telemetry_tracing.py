@@ -17,7 +17,7 @@ from opentelemetry.util.types import Attributes
 from telemetry_support import Otel, make_otel, make_rig
 
 import qdpool
-from qdpool.call import COUNT, LIST_COLLECTIONS, QUERY_POINTS, UPSERT, Call
+from qdpool.call import WAIT, Call, Options
 from qdpool.errors import (
     CircuitOpen,
     DeadlineExceeded,
@@ -26,6 +26,8 @@ from qdpool.errors import (
     Unavailable,
 )
 from qdpool.interceptors.retry import Retry
+from qdpool.operations import COUNT, LIST_COLLECTIONS, QUERY_POINTS
+from qdpool.operations.raw import rest_operation
 from qdpool.policies import RetryPolicy
 from qdpool.telemetry import SCHEMA_URL, TracerRef
 from qdpool.telemetry._shapes import classify, redact_url
@@ -44,7 +46,7 @@ def fast_retry(observer: Any, attempts: int = 3) -> list[Any]:
 
 async def test_rest_call_has_one_client_span_with_db_attributes(otel: Otel) -> None:
     rig = make_rig(otel, lambda call: 42)
-    assert await rig.run(COUNT, params={"wait": "true"}) == 42
+    assert await rig.run(COUNT, options=Options(consistency="majority")) == 42
 
     call_span = otel.span("count docs")
     assert call_span.kind is SpanKind.CLIENT
@@ -57,7 +59,7 @@ async def test_rest_call_has_one_client_span_with_db_attributes(otel: Otel) -> N
         "server.address": "db.example",
         "server.port": 6333,
         "http.request.method": "POST",
-        "url.full": "http://db.example:6333/collections/docs/points/count?wait=true",
+        "url.full": "http://db.example:6333/collections/docs/points/count?consistency=majority",
     }
     assert call_span.instrumentation_scope is not None
     assert call_span.instrumentation_scope.name == "qdpool"
@@ -344,11 +346,14 @@ async def test_context_is_restored_after_the_call(otel: Otel) -> None:
     assert trace.get_current_span() is before
 
 
-async def test_url_full_never_carries_secrets_from_params(otel: Otel) -> None:
+async def test_url_full_never_carries_secrets_from_a_literal_target(otel: Otel) -> None:
     rig = make_rig(otel, lambda call: 1)
-    await rig.run(UPSERT, params={"wait": "true", "api-key": "oops"})
-    url = (otel.span("upsert docs").attributes or {})["url.full"]
-    assert url == "http://db.example:6333/collections/docs/points?wait=true&api-key=REDACTED"
+    raw = rest_operation(
+        "PUT", "/collections/docs/points?api-key=oops", read=False, idempotent=True
+    )
+    await rig.run(raw, collection=None, options=WAIT)
+    url = (otel.span("PUT /collections/docs/points").attributes or {})["url.full"]
+    assert url == "http://db.example:6333/collections/docs/points?api-key=REDACTED&wait=true"
 
 
 def test_redact_url_removes_credentials() -> None:

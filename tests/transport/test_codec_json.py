@@ -6,16 +6,17 @@ import orjson
 import pytest
 
 from qdpool import errors
-from qdpool.call import CREATE_COLLECTION, HEALTH, QUERY_POINTS, SCROLL, UPSERT, Call
+from qdpool.call import WAIT, Call
 from qdpool.endpoint import Endpoint
 from qdpool.models import HealthInfo, Record, ScoredPoint, as_float32
+from qdpool.operations import CREATE_COLLECTION, HEALTH, QUERY_POINTS, SCROLL, UPSERT
 from qdpool.transport.codec_json import (
     decode,
     encode_body,
     error_for,
-    params_for,
     parse_retry_after,
     path_for,
+    query_for,
     target_for,
 )
 
@@ -127,15 +128,15 @@ def test_errors_are_raised_from_decode() -> None:
 
 def test_server_timeout_travels_as_whole_seconds_where_the_route_takes_it() -> None:
     query = call_for(QUERY_POINTS, body={})
-    assert params_for(query, 2.2) == {"timeout": "3"}
-    assert params_for(query, 0.01) == {"timeout": "1"}
-    upsert = Call(UPSERT, "docs", "rest", {}, {"wait": "true"}, 1e12, EP)
-    assert params_for(upsert, 4.0) == {"wait": "true", "timeout": "4"}
-    assert upsert.params == {"wait": "true"}  # the call's own params are left alone
-    assert params_for(call_for(HEALTH, None), 3.0) is None
+    assert query_for(query, 2.2) == "timeout=3"
+    assert query_for(query, 0.01) == "timeout=1"
+    upsert = Call(UPSERT, "docs", "rest", {}, WAIT, 1e12, EP)
+    assert query_for(upsert, 4.0) == "wait=true&timeout=4"
+    assert upsert.options == WAIT  # the call's own options are left alone
+    assert query_for(call_for(HEALTH, None), 3.0) == ""
 
 
 def test_target_carries_the_query_string() -> None:
-    upsert = Call(UPSERT, "my docs", "rest", {}, {"wait": "true"}, 1e12, EP)
+    upsert = Call(UPSERT, "my docs", "rest", {}, WAIT, 1e12, EP)
     assert target_for(upsert, 1.5) == "/collections/my%20docs/points?wait=true&timeout=2"
     assert target_for(call_for(HEALTH, None), 1.0) == "/"

@@ -10,10 +10,11 @@ import pytest
 
 import qdpool
 from qdpool import errors
-from qdpool.call import COUNT, Call
+from qdpool.call import Call
 from qdpool.config import PoolConfig
 from qdpool.embedded import EmbeddedQdrant
 from qdpool.endpoint import Endpoint
+from qdpool.operations import COUNT
 from qdpool.transport.grpc import REPLACE_INTERVAL, GrpcTransport, map_rpc_error
 
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from qdpool import errors
-from qdpool.call import COUNT, CREATE_COLLECTION, LIST_COLLECTIONS, Call
+from qdpool.call import Call
 from qdpool.config import PoolConfig
 from qdpool.embedded.faults import FaultRule
 from qdpool.endpoint import Endpoint
+from qdpool.operations import COUNT, CREATE_COLLECTION, LIST_COLLECTIONS
 from qdpool.transport import rest
 from qdpool.transport.rest import AiohttpTransport
 

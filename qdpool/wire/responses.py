@@ -1,7 +1,8 @@
 """Responses: a gRPC reply -> typed result (client), and REST result JSON -> reply (server).
 
-Client side, ``decode_response`` gives exactly what ``codec_json`` decodes from REST.
-Server side, ``result_to_response`` builds the reply message from a REST ``result``.
+Client side, the ``decode_*`` functions give exactly what the REST decoders
+(``qdpool.wire.rest``) give for the same answer. Server side, ``responder`` builds the
+reply message from a REST ``result`` with one of the ``respond_*`` fillers.
 """
 
 from __future__ import annotations
@@ -26,12 +27,8 @@ from qdpool.models import (
     VectorParams,
     as_float32,
 )
-from qdpool.transport.codec_proto.messages import (
-    _DISTANCE_FROM_PB,
-    _DISTANCE_TO_PB,
-    GRPC_MESSAGES,
-)
-from qdpool.transport.codec_proto.values import (
+from qdpool.wire.enums import _DISTANCE_FROM_PB, _DISTANCE_TO_PB
+from qdpool.wire.values import (
     _fill_number,
     _fill_point_id,
     _fill_vectors,
@@ -150,27 +147,35 @@ def _scroll(message: Any) -> tuple[list[Record], PointId | None]:
     return records, None
 
 
-_DECODERS: dict[str, Callable[[Any], Any]] = {
-    "create_collection": lambda m: m.result,
-    "list_collections": lambda m: [c.name for c in m.collections],
-    "get_collection": _collection_info,
-    "collection_exists": lambda m: m.result.exists,
-    "delete_collection": lambda m: m.result,
-    "upsert": _update_result,
-    "retrieve": lambda m: [_record(p) for p in m.result],
-    "count": lambda m: m.result.count,
-    "delete": _update_result,
-    "query_points": lambda m: [_scored_point(p) for p in m.result],
-    "scroll": _scroll,
-    "create_snapshot": lambda m: _snapshot(m.snapshot_description),
-    "list_snapshots": lambda m: [_snapshot(s) for s in m.snapshot_descriptions],
-    "health": lambda m: HealthInfo(m.title, m.version, m.commit if m.HasField("commit") else None),
-}
+def decode_list_collections(message: Any) -> list[str]:
+    return [c.name for c in message.collections]
 
 
-def decode_response(operation_name: str, message: Message) -> Any:
-    """The typed result of a gRPC reply: exactly what ``codec_json.decode`` gives over REST."""
-    return _DECODERS[operation_name](message)
+def decode_retrieve(message: Any) -> list[Record]:
+    return [_record(p) for p in message.result]
+
+
+def decode_query(message: Any) -> list[ScoredPoint]:
+    return [_scored_point(p) for p in message.result]
+
+
+def decode_create_snapshot(message: Any) -> SnapshotInfo:
+    return _snapshot(message.snapshot_description)
+
+
+def decode_list_snapshots(message: Any) -> list[SnapshotInfo]:
+    return [_snapshot(s) for s in message.snapshot_descriptions]
+
+
+def decode_health(message: Any) -> HealthInfo:
+    return HealthInfo(
+        message.title, message.version, message.commit if message.HasField("commit") else None
+    )
+
+
+decode_update_result = _update_result
+decode_collection_info = _collection_info
+decode_scroll = _scroll
 
 
 # ---------------------------------------------------------------- server: encode
@@ -360,33 +365,36 @@ def _respond_health(out: Any, result: Any) -> None:
         out.commit = result["commit"]
 
 
-_RESPONDERS: dict[str, Callable[[Any, Any], None]] = {
-    "create_collection": _respond_create,
-    "list_collections": _respond_list,
-    "get_collection": _respond_get,
-    "collection_exists": _respond_exists,
-    "delete_collection": _respond_create,
-    "upsert": _fill_update_result,
-    "retrieve": _respond_retrieve,
-    "count": _respond_count,
-    "delete": _fill_update_result,
-    "query_points": _respond_query,
-    "scroll": _respond_scroll,
-    "create_snapshot": _respond_create_snapshot,
-    "list_snapshots": _respond_list_snapshots,
-    "health": _respond_health,
-}
+def responder(
+    cls: type[Message], fill: Callable[[Any, Any], None], *, timed: bool = True
+) -> Callable[[Any, float], Message]:
+    """The server's ``REST result -> reply`` for one operation: a new ``cls`` filled by
+    ``fill``, with ``time`` set to the elapsed seconds where the reply has it.
 
-
-def result_to_response(operation_name: str, result_json: Any, elapsed_seconds: float) -> Message:
-    """The gRPC reply for a REST ``result`` JSON (what Qdrant's REST puts under ``"result"``).
-
-    ``time`` is set to ``elapsed_seconds`` where the reply has it (not on ``HealthCheckReply``).
-    Raises ``InvalidInput`` (a ``ValueError``) or ``KeyError`` for a malformed result.
+    The returned function raises ``InvalidInput`` (a ``ValueError``) or ``KeyError`` for a
+    malformed result.
     """
-    out: Any = GRPC_MESSAGES[operation_name][1]()
-    _RESPONDERS[operation_name](out, result_json)
-    if operation_name != "health":
-        out.time = elapsed_seconds
-    message: Message = out
-    return message
+
+    def respond(result: Any, elapsed: float) -> Message:
+        out: Any = cls()
+        fill(out, result)
+        if timed:
+            out.time = elapsed
+        message: Message = out
+        return message
+
+    return respond
+
+
+fill_update_result = _fill_update_result
+respond_create = _respond_create
+respond_list = _respond_list
+respond_get = _respond_get
+respond_exists = _respond_exists
+respond_retrieve = _respond_retrieve
+respond_count = _respond_count
+respond_query = _respond_query
+respond_scroll = _respond_scroll
+respond_create_snapshot = _respond_create_snapshot
+respond_list_snapshots = _respond_list_snapshots
+respond_health = _respond_health

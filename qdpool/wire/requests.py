@@ -1,27 +1,31 @@
 """Requests: a REST-shaped ``Call`` -> gRPC request (client), and back (server).
 
-Client side, ``encode_request`` builds the request message of a call's gRPC method from
-its REST JSON body and query params. Server side, ``request_to_rest`` turns a request
-message into ``(collection, REST body, REST params)``.
+Client side, the ``encode_*`` functions build the request message of a call's gRPC
+method from its REST JSON body and typed options. Server side, the ``*_to_rest``
+functions turn a request message into ``(collection, REST body, REST params)`` and
+refuse any field the embedded server does not honour (``refuse_unhandled``). Each
+operation's spec (``qdpool.operations``) names its pair.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from google.protobuf.message import Message
+from google.protobuf.unknown_fields import UnknownFieldSet
 
 from qdpool._proto import collections_pb2 as _col
 from qdpool._proto import points_pb2 as _pts
-from qdpool._proto import qdrant_pb2 as _qd
-from qdpool._proto import snapshots_pb2 as _snap
 from qdpool.call import Call
+
+if TYPE_CHECKING:
+    from qdpool.operations.spec import RestRequest
 from qdpool.errors import InvalidInput
-from qdpool.transport.codec_proto.filters import _fill_filter, filter_from_pb
-from qdpool.transport.codec_proto.messages import _DISTANCE_FROM_PB, _DISTANCE_TO_PB
-from qdpool.transport.codec_proto.values import (
+from qdpool.wire.enums import _DISTANCE_FROM_PB, _DISTANCE_TO_PB
+from qdpool.wire.filters import _fill_filter, filter_from_pb
+from qdpool.wire.values import (
     _fill_dense,
     _fill_ids,
     _fill_number,
@@ -36,7 +40,6 @@ from qdpool.transport.codec_proto.values import (
 )
 
 _WITH_PAYLOAD_SHAPES = 'expected a bool, a list, {"include": [...]} or {"exclude": [...]}'
-_TRUE_FALSE = {"true": True, "false": False, "1": True, "0": False}
 
 
 # ---------------------------------------------------------------- client: encode
@@ -44,7 +47,8 @@ _TRUE_FALSE = {"true": True, "false": False, "1": True, "0": False}
 
 def _body_of(call: Call) -> Mapping[str, Any]:
     if call.body is not None:
-        return call.body
+        body: Mapping[str, Any] = call.body
+        return body
     if call.encoded:
         try:
             decoded = orjson.loads(call.encoded)
@@ -68,28 +72,27 @@ def _check_keys(body: Mapping[str, Any], allowed: frozenset[str], path: str = "b
             raise InvalidInput(f"{path}.{key}", "not supported over gRPC by qdpool")
 
 
-def _apply_params(out: Any, params: Mapping[str, str] | None, *, wait: bool) -> None:
-    if not params:
+def _apply_options(out: Any, call: Call, *, wait: bool) -> None:
+    options = call.options
+    if options is None:
         return
-    if wait:
-        raw = params.get("wait")
-        if raw is not None:
-            flag = _TRUE_FALSE.get(str(raw).lower())
-            if flag is None:
-                raise InvalidInput("params.wait", 'expected "true" or "false"')
-            out.wait = flag
-    raw = params.get("timeout")
-    if raw is not None:
-        try:
-            seconds = int(raw)
-        except ValueError:
-            try:
-                seconds = int(-(-float(raw) // 1))  # a fraction rounds up to whole seconds
-            except ValueError:
-                raise InvalidInput("params.timeout", "expected whole seconds") from None
-        if seconds < 0:
-            raise InvalidInput("params.timeout", "expected a non-negative number of seconds")
-        out.timeout = seconds
+    if wait and options.wait is not None:
+        out.wait = options.wait
+    if options.ordering is not None:
+        out.ordering.type = _ORDERING_TO_PB[options.ordering]
+    if options.consistency is not None:
+        _fill_consistency(out.read_consistency, options.consistency)
+
+
+_ORDERING_TO_PB = {"weak": 0, "medium": 1, "strong": 2}
+_CONSISTENCY_TO_PB = {"all": 0, "majority": 1, "quorum": 2}
+
+
+def _fill_consistency(out: Any, value: int | str) -> None:
+    if isinstance(value, int):
+        out.factor = value
+    else:
+        out.type = _CONSISTENCY_TO_PB[value]
 
 
 def _fill_with_payload(out: Any, value: Any, path: str) -> None:
@@ -155,7 +158,7 @@ def _fill_vectors_config(out: Any, vectors: Any, path: str) -> None:
             _fill_vector_params(named.map[name], params, f"{path}.{name}")
 
 
-def _encode_create_collection(call: Call) -> Any:
+def encode_create_collection(call: Call) -> Any:
     body = _body_of(call)
     _check_keys(body, _CREATE_KEYS)
     out = _col.CreateCollection(collection_name=_collection_of(call))
@@ -169,13 +172,13 @@ def _encode_create_collection(call: Call) -> Any:
     on_disk_payload = body.get("on_disk_payload")
     if on_disk_payload is not None:
         out.on_disk_payload = bool(on_disk_payload)
-    _apply_params(out, call.params, wait=False)
+    _apply_options(out, call, wait=False)
     return out
 
 
-def _encode_delete_collection(call: Call) -> Any:
+def encode_delete_collection(call: Call) -> Any:
     out = _col.DeleteCollection(collection_name=_collection_of(call))
-    _apply_params(out, call.params, wait=False)
+    _apply_options(out, call, wait=False)
     return out
 
 
@@ -229,7 +232,7 @@ def _encode_batch(out: Any, batch: Any) -> None:
             raise InvalidInput(field, exc.problem) from None
 
 
-def _encode_upsert(call: Call) -> Any:
+def encode_upsert(call: Call) -> Any:
     body = _body_of(call)
     out = _pts.UpsertPoints(collection_name=_collection_of(call))
     points = body.get("points")
@@ -248,11 +251,11 @@ def _encode_upsert(call: Call) -> Any:
         _encode_batch(out, body["batch"])
     else:
         raise InvalidInput("body", 'expected "points" or "batch"')
-    _apply_params(out, call.params, wait=True)
+    _apply_options(out, call, wait=True)
     return out
 
 
-def _encode_delete(call: Call) -> Any:
+def encode_delete(call: Call) -> Any:
     body = _body_of(call)
     _check_keys(body, frozenset(("points", "filter")))
     out = _pts.DeletePoints(collection_name=_collection_of(call))
@@ -265,20 +268,20 @@ def _encode_delete(call: Call) -> Any:
         _fill_filter(selector.filter, body["filter"], "filter")
     else:
         raise InvalidInput("body", 'expected "points" or "filter"')
-    _apply_params(out, call.params, wait=True)
+    _apply_options(out, call, wait=True)
     return out
 
 
 _RETRIEVE_KEYS = frozenset(("ids", "with_payload", "with_vector"))
 
 
-def _encode_retrieve(call: Call) -> Any:
+def encode_retrieve(call: Call) -> Any:
     body = _body_of(call)
     _check_keys(body, _RETRIEVE_KEYS)
     out = _pts.GetPoints(collection_name=_collection_of(call))
     _fill_ids(out.ids, body.get("ids") or [], "ids")
     _fill_selectors(out, body, payload_default=True)
-    _apply_params(out, call.params, wait=False)
+    _apply_options(out, call, wait=False)
     return out
 
 
@@ -295,7 +298,7 @@ def _fill_selectors(out: Any, body: Mapping[str, Any], *, payload_default: bool 
         _fill_with_vectors(out.with_vectors, with_vector, "with_vector")
 
 
-def _encode_count(call: Call) -> Any:
+def encode_count(call: Call) -> Any:
     body = _body_of(call)
     _check_keys(body, frozenset(("filter", "exact")))
     out = _pts.CountPoints(collection_name=_collection_of(call))
@@ -304,7 +307,7 @@ def _encode_count(call: Call) -> Any:
         _fill_filter(out.filter, body["filter"], "filter")
     exact = body.get("exact")
     out.exact = True if exact is None else bool(exact)
-    _apply_params(out, call.params, wait=False)
+    _apply_options(out, call, wait=False)
     return out
 
 
@@ -385,7 +388,7 @@ def _fill_query(out: Any, query: Any, path: str) -> None:
         _fill_dense(nearest.dense, query, path)
 
 
-def _encode_query(call: Call) -> Any:
+def encode_query(call: Call) -> Any:
     body = _body_of(call)
     _check_keys(body, _QUERY_KEYS)
     out = _pts.QueryPoints(collection_name=_collection_of(call))
@@ -411,11 +414,11 @@ def _encode_query(call: Call) -> Any:
     if threshold is not None:
         _fill_number(out, "score_threshold", threshold, "score_threshold", integer=False)
     _fill_selectors(out, body, payload_default=None)
-    _apply_params(out, call.params, wait=False)
+    _apply_options(out, call, wait=False)
     return out
 
 
-def _encode_scroll(call: Call) -> Any:
+def encode_scroll(call: Call) -> Any:
     body = _body_of(call)
     _check_keys(body, frozenset(("offset", "limit", "filter", "with_payload", "with_vector")))
     out = _pts.ScrollPoints(collection_name=_collection_of(call))
@@ -429,45 +432,15 @@ def _encode_scroll(call: Call) -> Any:
     if limit is not None:
         _fill_number(out, "limit", limit, "limit")
     _fill_selectors(out, body, payload_default=True)
-    _apply_params(out, call.params, wait=False)
+    _apply_options(out, call, wait=False)
     return out
 
 
-def _named_request(cls: Any) -> Callable[[Call], Any]:
+def named_request(cls: Any) -> Callable[[Call], Any]:
     def encode(call: Call) -> Any:
         return cls(collection_name=_collection_of(call))
 
     return encode
-
-
-_ENCODERS: dict[str, Callable[[Call], Any]] = {
-    "create_collection": _encode_create_collection,
-    "list_collections": lambda call: _col.ListCollectionsRequest(),
-    "get_collection": _named_request(_col.GetCollectionInfoRequest),
-    "collection_exists": _named_request(_col.CollectionExistsRequest),
-    "delete_collection": _encode_delete_collection,
-    "upsert": _encode_upsert,
-    "retrieve": _encode_retrieve,
-    "count": _encode_count,
-    "delete": _encode_delete,
-    "query_points": _encode_query,
-    "scroll": _encode_scroll,
-    "create_snapshot": _named_request(_snap.CreateSnapshotRequest),
-    "list_snapshots": _named_request(_snap.ListSnapshotsRequest),
-    "health": lambda call: _qd.HealthCheckRequest(),
-}
-
-
-def encode_request(call: Call) -> Message:
-    """The gRPC request message for ``call`` (REST-shaped body and params).
-
-    Raises ``InvalidInput`` naming the offending path for input gRPC cannot carry.
-    """
-    encoder = _ENCODERS.get(call.operation.name)
-    if encoder is None:
-        raise InvalidInput("operation", f"{call.operation.name} has no gRPC method")
-    message: Message = encoder(call)
-    return message
 
 
 # ---------------------------------------------------------------- server: decode
@@ -622,44 +595,135 @@ def _scroll_to_rest(message: Any) -> dict[str, Any]:
     return body
 
 
-_RestRequest = tuple[str | None, dict[str, Any] | None, dict[str, str]]
+# ---------------------------------------------------------------- server: never ignore a field
 
 
-def _no_body(message: Any) -> _RestRequest:
+def refuse_unhandled(message: Message, handled: frozenset[str], path: str = "") -> None:
+    """Refuse a request that sets a field the server does not honour.
+
+    Qdrant's server honours every field it declares; qdpool's embedded server honours
+    a subset, and a field silently dropped would change what the caller asked for (an
+    ``update_filter`` ignored overwrites a point that should have stayed). So every set
+    field outside ``handled``, and any field our protos do not declare, is refused with
+    ``InvalidInput`` naming it (the door answers INVALID_ARGUMENT).
+    """
+    for descriptor, _value in message.ListFields():
+        if descriptor.name not in handled:
+            where = f"{path}.{descriptor.name}" if path else descriptor.name
+            raise InvalidInput(where, "is not supported by qdpool's embedded server")
+    unknown = UnknownFieldSet(message)
+    if len(unknown):
+        numbers = sorted({unknown[i].field_number for i in range(len(unknown))})
+        raise InvalidInput(path or "request", f"has fields this server does not know: {numbers}")
+
+
+def _rest_params(message: Any, *, wait: bool) -> dict[str, str]:
+    return _params_from(message, wait=wait)
+
+
+def _collection_only(message: Any) -> RestRequest:
+    refuse_unhandled(message, _NAME_ONLY)
     return message.collection_name, None, {}
 
 
-_REQUEST_TO_REST: dict[str, Callable[[Any], _RestRequest]] = {
-    "create_collection": lambda m: (
-        m.collection_name,
-        _create_collection_to_rest(m),
-        _params_from(m, wait=False),
-    ),
-    "list_collections": lambda m: (None, None, {}),
-    "get_collection": _no_body,
-    "collection_exists": _no_body,
-    "delete_collection": lambda m: (m.collection_name, None, _params_from(m, wait=False)),
-    "upsert": lambda m: (
-        m.collection_name,
-        {"points": [_point_to_json(p) for p in m.points]},
-        _params_from(m, wait=True),
-    ),
-    "retrieve": lambda m: (m.collection_name, _retrieve_to_rest(m), _params_from(m, wait=False)),
-    "count": lambda m: (m.collection_name, _count_to_rest(m), _params_from(m, wait=False)),
-    "delete": lambda m: (m.collection_name, _delete_to_rest(m), _params_from(m, wait=True)),
-    "query_points": lambda m: (m.collection_name, _query_to_rest(m), _params_from(m, wait=False)),
-    "scroll": lambda m: (m.collection_name, _scroll_to_rest(m), _params_from(m, wait=False)),
-    "create_snapshot": _no_body,
-    "list_snapshots": _no_body,
-    "health": lambda m: (None, None, {}),
-}
+_NAME_ONLY = frozenset(("collection_name",))
 
 
-def request_to_rest(
-    operation_name: str, message: Message
-) -> tuple[str | None, dict[str, Any] | None, dict[str, str]]:
-    """A gRPC request as ``(collection, REST body or None, REST query params)``.
+def nothing_to_rest(message: Any) -> RestRequest:
+    refuse_unhandled(message, frozenset())
+    return None, None, {}
 
-    Unset optional fields are left out of the body, so REST's defaults apply.
-    """
-    return _REQUEST_TO_REST[operation_name](message)
+
+collection_only_to_rest = _collection_only
+
+
+def create_collection_to_rest(message: Any) -> RestRequest:
+    refuse_unhandled(
+        message,
+        frozenset(
+            (
+                "collection_name",
+                "vectors_config",
+                "shard_number",
+                "replication_factor",
+                "on_disk_payload",
+                "timeout",
+            )
+        ),
+    )
+    return (
+        message.collection_name,
+        _create_collection_to_rest(message),
+        _params_from(message, wait=False),
+    )
+
+
+def delete_collection_to_rest(message: Any) -> RestRequest:
+    refuse_unhandled(message, frozenset(("collection_name", "timeout")))
+    return message.collection_name, None, _params_from(message, wait=False)
+
+
+def upsert_to_rest(message: Any) -> RestRequest:
+    refuse_unhandled(message, frozenset(("collection_name", "wait", "points", "timeout")))
+    return (
+        message.collection_name,
+        {"points": [_point_to_json(p) for p in message.points]},
+        _params_from(message, wait=True),
+    )
+
+
+def retrieve_to_rest(message: Any) -> RestRequest:
+    refuse_unhandled(
+        message, frozenset(("collection_name", "ids", "with_payload", "with_vectors", "timeout"))
+    )
+    return message.collection_name, _retrieve_to_rest(message), _params_from(message, wait=False)
+
+
+def count_to_rest(message: Any) -> RestRequest:
+    refuse_unhandled(message, frozenset(("collection_name", "filter", "exact", "timeout")))
+    return message.collection_name, _count_to_rest(message), _params_from(message, wait=False)
+
+
+def delete_to_rest(message: Any) -> RestRequest:
+    refuse_unhandled(message, frozenset(("collection_name", "wait", "points", "timeout")))
+    return message.collection_name, _delete_to_rest(message), _params_from(message, wait=True)
+
+
+def query_to_rest(message: Any) -> RestRequest:
+    refuse_unhandled(message, _QUERY_FIELDS)
+    return message.collection_name, _query_to_rest(message), _params_from(message, wait=False)
+
+
+_QUERY_FIELDS = frozenset(
+    (
+        "collection_name",
+        "query",
+        "using",
+        "filter",
+        "params",
+        "score_threshold",
+        "limit",
+        "offset",
+        "with_vectors",
+        "with_payload",
+        "timeout",
+    )
+)
+
+
+def scroll_to_rest(message: Any) -> RestRequest:
+    refuse_unhandled(
+        message,
+        frozenset(
+            (
+                "collection_name",
+                "filter",
+                "offset",
+                "limit",
+                "with_payload",
+                "with_vectors",
+                "timeout",
+            )
+        ),
+    )
+    return message.collection_name, _scroll_to_rest(message), _params_from(message, wait=False)

@@ -7,7 +7,7 @@ from typing import Any
 
 from qdpool._proto import common_pb2 as _com
 from qdpool.errors import InvalidInput
-from qdpool.transport.codec_proto.values import (
+from qdpool.wire.values import (
     _fill_ids,
     _timestamp_from_text,
     point_id_from_pb,

@@ -1,0 +1,277 @@
+"""Points: upsert, retrieve, count, delete, scroll.
+
+An upsert too large for one request is split where the protocol is final (the
+pipeline's terminal calls ``split`` after fallback has chosen): REST bodies stay
+under Qdrant's 32 MiB cap and are encoded once, straight into the bytes that are
+sent; gRPC messages stay under qdpool's 16 MiB bound. Parts go one after another,
+in order; ``merge`` reports ``acknowledged`` unless every part completed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import orjson
+
+from qdpool import validate
+from qdpool._proto import points_pb2 as _pts
+from qdpool.call import Call
+from qdpool.errors import InvalidInput
+from qdpool.models import Filter, PointId, Record, UpdateResult
+from qdpool.operations.spec import GrpcCodec, Operation
+from qdpool.wire import requests as rq
+from qdpool.wire import responses as rs
+from qdpool.wire import rest
+
+_P = "/collections/{collection}/points"
+_WRITE = frozenset(("wait", "ordering"))
+_READ = frozenset(("consistency",))
+
+_MIN_JSON_BYTES_PER_FLOAT = 2
+"""A float takes at least two bytes in JSON (a digit and a comma), whatever its value."""
+_REST_HEAD, _REST_TAIL = b'{"points":[', b"]}"
+
+
+def split_upsert(call: Call, limit: int) -> Iterator[Call]:
+    """The parts of an upsert, each within ``limit`` bytes on the call's protocol, made
+    lazily so that only one part's bytes exist at a time."""
+    points: list[dict[str, Any]] = call.body["points"]
+    if call.protocol == "rest":
+        yield from _rest_parts(call, points, limit)
+    else:
+        yield from _grpc_parts(call, points, limit)
+
+
+def _rest_parts(call: Call, points: list[dict[str, Any]], cap: int) -> Iterator[Call]:
+    # A point that alone exceeds the cap is refused before anything is sent when its
+    # vector alone shows it; the payload's share is found on the way.
+    limit = cap - len(_REST_HEAD) - len(_REST_TAIL)
+    for i, point in enumerate(points):
+        if _MIN_JSON_BYTES_PER_FLOAT * _float_count(point) > limit:
+            raise _too_large(i, cap)
+    start = 0
+    body = bytearray(_REST_HEAD)
+    for i, point in enumerate(points):
+        item = orjson.dumps(point, option=orjson.OPT_SERIALIZE_NUMPY)
+        if len(item) + 1 > limit:
+            raise _too_large(i, cap)
+        if len(body) + len(item) + len(_REST_TAIL) > cap and i > start:
+            body[-1:] = _REST_TAIL  # the last point's comma becomes the closing brackets
+            encoded, body = bytes(body), bytearray(_REST_HEAD)
+            yield call.part({"points": points[start:i]}, encoded)
+            start = i
+        body += item
+        body += b","
+    body[-1:] = _REST_TAIL
+    yield call.part({"points": points[start:]} if start else call.body, bytes(body))
+
+
+def _grpc_parts(call: Call, points: list[dict[str, Any]], limit: int) -> Iterator[Call]:
+    start, size = 0, 0
+    for i, point in enumerate(points):
+        cost = _proto_size_estimate(point)
+        if size + cost > limit and i > start:
+            yield call.part({"points": points[start:i]}, None)
+            start, size = i, 0
+        size += cost
+    yield call.part({"points": points[start:]} if start else call.body, None)
+
+
+def _float_count(point: dict[str, Any]) -> int:
+    vector = point.get("vector")
+    if vector is None:
+        return 0
+    if isinstance(vector, dict):
+        return sum(_floats_in(v) for v in vector.values())
+    return _floats_in(vector)
+
+
+def _floats_in(vector: Any) -> int:
+    if isinstance(vector, dict):  # sparse
+        return 2 * len(vector.get("values", ()))
+    size = getattr(vector, "size", None)  # numpy
+    if isinstance(size, int):
+        return size
+    if vector and isinstance(vector[0], list):  # multivector
+        return sum(len(row) for row in vector)
+    return len(vector)
+
+
+def _proto_size_estimate(point: dict[str, Any]) -> int:
+    """An upper-bound guess of a point's protobuf size: 5 bytes per float, payload as its
+    JSON twice over."""
+    payload = point.get("payload")
+    extra = len(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)) * 2 if payload else 0
+    return 64 + 5 * _float_count(point) + extra
+
+
+def _too_large(index: int, cap: int) -> InvalidInput:
+    return InvalidInput(f"points[{index}]", f"encodes to more than the {cap}-byte REST cap")
+
+
+def merge_updates(results: list[UpdateResult]) -> UpdateResult:
+    """One update result for an upsert sent in parts: the last part's, ``acknowledged``
+    unless every part completed."""
+    last = results[-1]
+    incomplete = any(r.status != "completed" for r in results)
+    if len(results) > 1 and last.status == "completed" and incomplete:
+        return UpdateResult(last.operation_id, "acknowledged")
+    return last
+
+
+UPSERT: Operation[UpdateResult] = Operation(
+    "upsert",
+    "PUT",
+    _P,
+    "/qdrant.Points/Upsert",
+    idempotent=True,
+    read=False,
+    decode_rest=rest.decode_update_result,
+    grpc=GrpcCodec(
+        _pts.UpsertPoints,
+        _pts.PointsOperationResponse,
+        rq.encode_upsert,
+        rs.decode_update_result,
+        rq.upsert_to_rest,
+        rs.responder(_pts.PointsOperationResponse, rs.fill_update_result),
+    ),
+    server_timeout=True,
+    options=_WRITE,
+    split=split_upsert,
+    merge=merge_updates,
+)
+
+RETRIEVE: Operation[list[Record]] = Operation(
+    "retrieve",
+    "POST",
+    _P,
+    "/qdrant.Points/Get",
+    idempotent=True,
+    read=True,
+    decode_rest=rest.decode_records,
+    grpc=GrpcCodec(
+        _pts.GetPoints,
+        _pts.GetResponse,
+        rq.encode_retrieve,
+        rs.decode_retrieve,
+        rq.retrieve_to_rest,
+        rs.responder(_pts.GetResponse, rs.respond_retrieve),
+    ),
+    server_timeout=True,
+    options=_READ,
+)
+
+COUNT: Operation[int] = Operation(
+    "count",
+    "POST",
+    _P + "/count",
+    "/qdrant.Points/Count",
+    idempotent=True,
+    read=True,
+    decode_rest=rest.decode_count,
+    grpc=GrpcCodec(
+        _pts.CountPoints,
+        _pts.CountResponse,
+        rq.encode_count,
+        lambda m: int(m.result.count),
+        rq.count_to_rest,
+        rs.responder(_pts.CountResponse, rs.respond_count),
+    ),
+    server_timeout=True,
+    options=_READ,
+)
+
+DELETE_POINTS: Operation[UpdateResult] = Operation(
+    "delete",
+    "POST",
+    _P + "/delete",
+    "/qdrant.Points/Delete",
+    idempotent=True,
+    read=False,
+    decode_rest=rest.decode_update_result,
+    grpc=GrpcCodec(
+        _pts.DeletePoints,
+        _pts.PointsOperationResponse,
+        rq.encode_delete,
+        rs.decode_update_result,
+        rq.delete_to_rest,
+        rs.responder(_pts.PointsOperationResponse, rs.fill_update_result),
+    ),
+    server_timeout=True,
+    options=_WRITE,
+)
+
+SCROLL: Operation[tuple[list[Record], PointId | None]] = Operation(
+    "scroll",
+    "POST",
+    _P + "/scroll",
+    "/qdrant.Points/Scroll",
+    idempotent=True,
+    read=True,
+    decode_rest=rest.decode_scroll,
+    grpc=GrpcCodec(
+        _pts.ScrollPoints,
+        _pts.ScrollResponse,
+        rq.encode_scroll,
+        rs.decode_scroll,
+        rq.scroll_to_rest,
+        rs.responder(_pts.ScrollResponse, rs.respond_scroll),
+    ),
+    server_timeout=True,
+    options=_READ,
+)
+
+
+# ---------------------------------------------------------------- requests
+
+
+def upsert_request(points: Iterable[Any], *, start: int = 0) -> dict[str, Any]:
+    return {"points": validate.points(points, start=start)}
+
+
+def retrieve_request(
+    ids: Iterable[PointId], *, with_payload: Any, with_vector: Any
+) -> dict[str, Any]:
+    return {
+        "ids": validate.point_ids(ids),
+        "with_payload": validate.with_payload(with_payload),
+        "with_vector": validate.with_vector(with_vector),
+    }
+
+
+def count_request(*, filter: Filter | None, exact: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"exact": validate.flag(exact, "exact")}
+    checked = validate.filter_(filter)
+    if checked is not None:
+        body["filter"] = checked
+    return body
+
+
+def delete_request(*, ids: Iterable[PointId] | None, filter: Filter | None) -> dict[str, Any]:
+    if (ids is None) == (filter is None):
+        raise InvalidInput("ids/filter", "give exactly one of ids= or filter=")
+    if ids is not None:
+        return {"points": validate.point_ids(ids)}
+    return {"filter": validate.filter_(filter)}
+
+
+def scroll_request(
+    *,
+    limit: int,
+    offset: PointId | None,
+    filter: Filter | None,
+    with_payload: Any,
+    with_vector: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "limit": validate.positive_int(limit, "limit"),
+        "with_payload": validate.with_payload(with_payload),
+        "with_vector": validate.with_vector(with_vector),
+    }
+    if offset is not None:
+        body["offset"] = validate.point_id(offset, "offset")
+    checked = validate.filter_(filter)
+    if checked is not None:
+        body["filter"] = checked
+    return body
