@@ -112,6 +112,28 @@ LIST_SNAPSHOTS = _op(
 CLUSTER_STATUS = _op("cluster_status", "GET", "/cluster", None, idem=True, read=True)
 HEALTH = _op("health", "GET", "/", "/qdrant.Qdrant/HealthCheck", idem=True, read=True)
 
+# --- data plane (embedded): REST routes of the embedded server's point-level operations.
+# Named after qdrant-client's methods; no gRPC path yet (the lead adds the gRPC side).
+_P = _C + "/points"
+DATA_PLANE: tuple[Operation, ...] = (
+    _op("get_point", "GET", _P + "/{id}", None, idem=True, read=True),
+    _op("set_payload", "POST", _P + "/payload", None, idem=True, read=False),
+    _op("overwrite_payload", "PUT", _P + "/payload", None, idem=True, read=False),
+    _op("delete_payload", "POST", _P + "/payload/delete", None, idem=True, read=False),
+    _op("clear_payload", "POST", _P + "/payload/clear", None, idem=True, read=False),
+    _op("update_vectors", "PUT", _P + "/vectors", None, idem=True, read=False),
+    _op("delete_vectors", "POST", _P + "/vectors/delete", None, idem=True, read=False),
+    _op("batch_update_points", "POST", _P + "/batch", None, idem=True, read=False),
+    _op("create_payload_index", "PUT", _C + "/index", None, idem=True, read=False),
+    _op("delete_payload_index", "DELETE", _C + "/index/{field_name}", None, idem=True, read=False),
+    _op("query_batch_points", "POST", _P + "/query/batch", None, idem=True, read=True),
+    _op("query_points_groups", "POST", _P + "/query/groups", None, idem=True, read=True),
+    _op("facet", "POST", _C + "/facet", None, idem=True, read=True),
+    _op("search_matrix_pairs", "POST", _P + "/search/matrix/pairs", None, idem=True, read=True),
+    _op("search_matrix_offsets", "POST", _P + "/search/matrix/offsets", None, idem=True, read=True),
+)
+# --- end data plane
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
@@ -130,6 +152,7 @@ OPERATIONS: dict[str, Operation] = {
         LIST_SNAPSHOTS,
         CLUSTER_STATUS,
         HEALTH,
+        *DATA_PLANE,  # --- data plane (embedded)
     )
 }
 

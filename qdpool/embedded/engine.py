@@ -97,8 +97,27 @@ class Engine:
             "delete": lambda c, b, p: self._get(c).delete_points(b, _wait(p)),
             "retrieve": lambda c, b, p: self._get(c).retrieve(b),
             "count": lambda c, b, p: self._get(c).count(b),
-            "query_points": lambda c, b, p: self._get(c).query(b),
+            "query_points": lambda c, b, p: self._get(c).query(b, self._get),
             "scroll": lambda c, b, p: self._get(c).scroll(b),
+            # --- data plane (embedded): points, payload, indexes, query variants
+            "get_point": lambda c, b, p: self._get(c).get_point(p.get("id", "")),
+            "set_payload": lambda c, b, p: self._get(c).set_payload(b, _wait(p)),
+            "overwrite_payload": lambda c, b, p: self._get(c).overwrite_payload(b, _wait(p)),
+            "delete_payload": lambda c, b, p: self._get(c).delete_payload(b, _wait(p)),
+            "clear_payload": lambda c, b, p: self._get(c).clear_payload(b, _wait(p)),
+            "update_vectors": lambda c, b, p: self._get(c).update_vectors(b, _wait(p)),
+            "delete_vectors": lambda c, b, p: self._get(c).delete_vectors(b, _wait(p)),
+            "batch_update_points": lambda c, b, p: self._get(c).batch_update(b, _wait(p)),
+            "create_payload_index": lambda c, b, p: self._get(c).create_index(b, _wait(p)),
+            "delete_payload_index": lambda c, b, p: self._get(c).delete_index(
+                p.get("field_name", ""), _wait(p)
+            ),
+            "query_batch_points": lambda c, b, p: self._get(c).query_batch(b, self._get),
+            "query_points_groups": lambda c, b, p: self._get(c).query_groups(b, self._get),
+            "facet": lambda c, b, p: self._get(c).facet(b),
+            "search_matrix_pairs": lambda c, b, p: self._get(c).matrix_pairs(b),
+            "search_matrix_offsets": lambda c, b, p: self._get(c).matrix_offsets(b),
+            # --- end data plane
             "create_snapshot": self._create_snapshot,
             "list_snapshots": self._list_snapshots,
             "cluster_status": lambda c, b, p: {"status": "disabled"},

@@ -101,7 +101,10 @@ class _RestDoor:
             return _json(version_info())
         try:
             body = await self._read_body(request) if request.method in _BODY_METHODS else None
-            result = await self.engine.run(op.name, collection, body, dict(request.query))
+            params = dict(request.query)
+            # Path parameters other than the collection (a point id, an index's field name).
+            params.update((k, v) for k, v in request.match_info.items() if k != "collection")
+            result = await self.engine.run(op.name, collection, body, params)
         except EngineError as exc:
             return _error(exc.http_status, exc.message, started)
         except ConnectionError:
