@@ -134,6 +134,38 @@ DATA_PLANE: tuple[Operation, ...] = (
 )
 # --- end data plane
 
+# --- collections data plane (embedded)
+# Collection configuration, aliases, cluster info, snapshots and telemetry, named as
+# qdrant-client names them.  gRPC paths are left None until their messages exist in
+# codec_proto; Qdrant's are: update_collection /qdrant.Collections/Update,
+# update_collection_aliases /qdrant.Collections/UpdateAliases, get_aliases
+# /qdrant.Collections/ListAliases, get_collection_aliases
+# /qdrant.Collections/ListCollectionAliases, collection_cluster_info
+# /qdrant.Collections/CollectionClusterInfo, delete_snapshot /qdrant.Snapshots/Delete,
+# create_full_snapshot /qdrant.Snapshots/CreateFull, list_full_snapshots
+# /qdrant.Snapshots/ListFull, delete_full_snapshot /qdrant.Snapshots/DeleteFull.
+# Downloads, recovery, uploads and telemetry are REST-only in Qdrant.
+_S = _C + "/snapshots"
+COLLECTIONS_DATA_PLANE: tuple[Operation, ...] = (
+    _op("update_collection", "PATCH", _C, None, idem=True, read=False),
+    _op("update_collection_aliases", "POST", "/collections/aliases", None, idem=False, read=False),
+    _op("get_aliases", "GET", "/aliases", None, idem=True, read=True),
+    _op("get_collection_aliases", "GET", _C + "/aliases", None, idem=True, read=True),
+    _op("collection_cluster_info", "GET", _C + "/cluster", None, idem=True, read=True),
+    _op("delete_snapshot", "DELETE", _S + "/{snapshot_name}", None, idem=False, read=False),
+    _op("download_snapshot", "GET", _S + "/{snapshot_name}", None, idem=True, read=True),
+    _op("recover_snapshot", "PUT", _S + "/recover", None, idem=True, read=False),
+    _op("upload_snapshot", "POST", _S + "/upload", None, idem=True, read=False),
+    _op("create_full_snapshot", "POST", "/snapshots", None, idem=False, read=False),
+    _op("list_full_snapshots", "GET", "/snapshots", None, idem=True, read=True),
+    _op(
+        "delete_full_snapshot", "DELETE", "/snapshots/{snapshot_name}", None, idem=False, read=False
+    ),
+    _op("download_full_snapshot", "GET", "/snapshots/{snapshot_name}", None, idem=True, read=True),
+    _op("telemetry", "GET", "/telemetry", None, idem=True, read=True),
+)
+# --- end collections data plane
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
@@ -153,6 +185,7 @@ OPERATIONS: dict[str, Operation] = {
         CLUSTER_STATUS,
         HEALTH,
         *DATA_PLANE,  # --- data plane (embedded)
+        *COLLECTIONS_DATA_PLANE,  # --- collections data plane (embedded)
     )
 }
 

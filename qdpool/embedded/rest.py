@@ -30,6 +30,7 @@ from qdpool.embedded.auth import ApiKeys, Denial, presented_key
 from qdpool.embedded.engine import Engine
 from qdpool.embedded.errors import EngineError, ErrorKind
 from qdpool.embedded.faults import FaultInjector, FaultRule
+from qdpool.embedded.rest_files import FILE_HANDLERS
 from qdpool.embedded.version import version_info
 
 MAX_BODY = 32 * 1024 * 1024
@@ -53,7 +54,10 @@ def create_app(engine: Engine, faults: FaultInjector, keys: ApiKeys) -> web.Appl
     # 413 into the 400 that Qdrant answers.
     app = web.Application(client_max_size=MAX_BODY)
     for op in OPERATIONS.values():
-        app.router.add_route(op.rest_method, op.rest_path, door.operation_handler(op))
+        # Snapshot downloads and uploads move files, not JSON (rest_files).
+        special = FILE_HANDLERS.get(op.name)
+        handler = special(door, op) if special else door.operation_handler(op)
+        app.router.add_route(op.rest_method, op.rest_path, handler)
     for path in _HEALTH_TEXT:
         app.router.add_get(path, door.health_handler(path))
     app.router.add_get("/qdpool/faults", door.get_faults)

@@ -199,9 +199,9 @@ async def test_malformed_json_is_400_format_error(rest: Rest, collection_name: s
             "Wrong input: shard_number > 1",
         ),
         (
-            {"vectors": {"size": 4, "distance": "Dot"}, "sparse_vectors": {"s": {}}},
+            {"vectors": {"size": 4, "distance": "Dot"}, "sharding_method": "custom"},
             400,
-            "Wrong input: sparse_vectors is not supported",
+            "Wrong input: custom sharding",
         ),
     ],
 )
