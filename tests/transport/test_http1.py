@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -778,3 +779,41 @@ def _closed_port() -> int:
     port: int = sock.getsockname()[1]
     sock.close()
     return port
+
+
+# ---------------------------------------------------------------- the same on uvloop
+
+UVLOOP_CASES = [
+    test_content_length_answer_and_the_request_headers,
+    test_chunked_answer_in_pieces,
+    test_connection_close_from_the_server_is_honoured,
+    test_an_idle_connection_the_server_closed_is_never_written_to,
+    test_a_reused_connection_closed_as_the_request_goes_out_is_not_resent,
+    test_slow_answer_times_out_with_the_request_sent_and_the_connection_dropped,
+    test_a_large_body_is_written_whole_under_flow_control,
+    test_an_answer_before_the_whole_body_stops_the_write_and_drops_the_connection,
+    test_the_pool_limit_queues_callers_in_order,
+    test_close_fails_calls_in_flight_and_closes_every_socket,
+]
+
+
+@pytest.mark.parametrize("case", UVLOOP_CASES, ids=lambda case: case.__name__[5:])
+def test_on_uvloop(case: Callable[[], Awaitable[None]]) -> None:
+    """uvloop's transports are not asyncio's classes: the same cases, on its loop (in a thread
+    of their own, so that the test session's loop is left alone)."""
+    uvloop = pytest.importorskip("uvloop")
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+                runner.run(case())  # type: ignore[arg-type]
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive()
+    if failures:
+        raise failures[0]
