@@ -1,4 +1,4 @@
-"""The ``qdpool`` command: ``qdpool serve`` (the embedded server) and ``qdpool demo``.
+"""The ``qdpool`` command: ``serve`` (the embedded server), ``demo`` and ``upload``.
 
 ``qdpool serve`` prints exactly one line on stdout once both ports listen::
 
@@ -6,6 +6,8 @@
 
 so scripts and tests can start it with ``--port 0 --grpc-port 0`` and read the
 ports they got.  SIGINT and SIGTERM flush every shard and exit with status 0.
+Without Qdrant's engine (``pip install 'qdpool[embedded]'``) it exits with status
+2 and one line on stderr saying so.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+
+from qdpool import upload
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
         prefix_chars="\0",  # every argument belongs to the demo itself
     ).add_argument("demo_args", nargs=argparse.REMAINDER)
+    upload.add_parser(commands)
     commands.add_parser(
         "cluster",
         help="control a `qdpool serve --peers N` cluster",
@@ -69,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qdpool import demo  # imported lazily: it pulls in the whole client
 
         return int(demo.main(args.demo_args) or 0)
+    if args.command == "upload":
+        return upload.main(args)
     if args.command == "cluster":
         from qdpool.embedded import cluster_cli
 
@@ -78,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if (missing := missing_engine()) is not None:
+        print(missing, file=sys.stderr)
+        return 2
     try:
         return asyncio.run(serve(args))
     except OSError as exc:
@@ -113,6 +123,20 @@ async def serve(args: argparse.Namespace) -> int:
     finally:
         await server.close()
     return 0
+
+
+def missing_engine() -> str | None:
+    """The one line to print when Qdrant's engine (the ``embedded`` extra) is not installed."""
+    try:
+        import qdpool.embedded.server  # noqa: F401  (imports qdrant_edge)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] != "qdrant_edge":
+            raise
+        return (
+            "qdpool serve: the embedded server needs Qdrant's engine (qdrant-edge-py), "
+            "which is not installed: pip install 'qdpool[embedded]'"
+        )
+    return None
 
 
 def _port(text: str) -> int:
