@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
@@ -102,12 +103,13 @@ class SimNode:
         self.health_checks = 0
 
     async def answer(self, call: Call) -> Any:
+        if call.operation is ops.HEALTH:
+            self.health_checks += 1
         if self.dead or (call.protocol == "grpc" and self.grpc_dead):
             raise Unavailable(
                 f"connection to {self.name} refused", protocol=call.protocol, sent=False
             )
         if call.operation is ops.HEALTH:
-            self.health_checks += 1
             return {"title": "sim"}
         if call.operation is ops.CLUSTER_STATUS:
             info = self.cluster_info
@@ -124,6 +126,8 @@ class SimNode:
             raise
         finally:
             self.in_flight -= 1
+        if self.dead:  # killed while the request was on it
+            raise Unavailable(f"connection to {self.name} reset", protocol=call.protocol, sent=True)
         if self.failing is not None:
             raise self.failing(call)
         self.completed += 1
@@ -180,6 +184,7 @@ class Sim:
         protocols: tuple[str, ...] = ("rest", "grpc"),
         discover: bool = False,
         given: int | None = None,
+        seeds: list[Endpoint] | None = None,
         balancer: BalancerPolicy | None = None,
         ejection: EjectionPolicy | None = EjectionPolicy(),  # noqa: B008
         discovery: DiscoveryPolicy | None = None,
@@ -195,12 +200,14 @@ class Sim:
         self.sims: dict[Endpoint, SimNode] = {endpoint(i): SimNode(f"n{i}") for i in range(count)}
         self.made: list[SimTransport] = []
         self.calls = 0
+        self.errors: Counter[str] = Counter()
+        """Failed calls in ``load``, by error type."""
         """Logical calls made; each carries its number in an ``x-call`` header."""
         self.protocols = protocols
         self.observer = observer or NullObserver()
         rng = random.Random(seed)
         self.cluster = Cluster(
-            list(self.sims)[: count if given is None else given],
+            seeds or list(self.sims)[: count if given is None else given],
             transports_for=self._transports_for,
             discover=discover,
             balancer=balancer,
@@ -269,8 +276,9 @@ class Sim:
                 try:
                     await self.call(operation, protocol=protocol)
                     outcome[0] += 1
-                except Exception:
+                except Exception as error:
                     outcome[1] += 1
+                    self.errors[type(error).__name__] += 1
                 if pause:
                     await asyncio.sleep(pause)
                 else:
