@@ -13,7 +13,6 @@ from typing import Any
 
 import aiohttp
 import numpy as np
-import pytest
 from embedded_support import Grpc, Rest, grpc_channel, pb
 
 from qdpool.embedded import EmbeddedProcess, Engine
@@ -63,7 +62,7 @@ async def timed(call: Callable[[dict[str, Any]], Awaitable[Any]], items: list[An
     return percentiles(samples)
 
 
-async def test_query_latency_on_5000_x_384(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_query_latency_on_5000_x_384() -> None:
     points, queries = dataset()
     lines = [f"query latency, {N} x {DIM}-d Cosine, limit 10, with payload:"]
 
@@ -118,5 +117,4 @@ async def test_query_latency_on_5000_x_384(capsys: pytest.CaptureFixture[str]) -
         finally:
             await channel.close(None)
 
-    with capsys.disabled():
-        print("\n" + "\n".join(lines))
+    print("\n" + "\n".join(lines))  # captured: shown with -s (or when the test fails)
