@@ -39,6 +39,7 @@ from qdpool.routing.balancer import BalancerPolicy
 from qdpool.routing.cluster import Cluster
 from qdpool.routing.discovery import DiscoveryPolicy
 from qdpool.routing.ejection import EjectionPolicy
+from qdpool.telemetry import Telemetry
 from qdpool.transport.base import Transport
 
 T = TypeVar("T")
@@ -195,6 +196,7 @@ class Sim:
         hedge: HedgePolicy | None = None,
         fallback: FallbackPolicy | None = None,
         observer: Any = None,
+        telemetry: Telemetry | None = None,
         seed: int = 7,
     ) -> None:
         self.sims: dict[Endpoint, SimNode] = {endpoint(i): SimNode(f"n{i}") for i in range(count)}
@@ -232,6 +234,12 @@ class Sim:
             clock=clock,
         )
         self.chain = [Deadline(clock), *self.cluster.chain(chain)]
+        if telemetry is not None:
+            self.chain = [
+                telemetry.call_interceptor,
+                *self.chain,
+                telemetry.attempt_interceptor,
+            ]
         self.terminal = Terminal(self.cluster.transports)
         self.pipeline = Pipeline(self.chain, self.terminal)
 

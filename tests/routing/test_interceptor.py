@@ -7,6 +7,10 @@ import contextlib
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from routing_sim import Sim, clock, simulate
 
 from qdpool import call as ops
@@ -20,7 +24,9 @@ from qdpool.policies import (
     RetryBudgetPolicy,
     RetryPolicy,
 )
+from qdpool.routing.balancer import BalancerPolicy
 from qdpool.routing.interceptor import Route, RouteScope
+from qdpool.telemetry import Telemetry
 
 FAST_RETRY = RetryPolicy(base=0.01, cap=0.05)
 
@@ -275,3 +281,34 @@ def test_every_node_failing_keeps_attempts_within_the_shared_budget(
     print(f"\nevery node failing: {calls} calls, {attempts} attempts, {attempts / calls:.3f}/call")
     assert exhausted > 0
     assert attempts <= bound(calls)
+
+
+def test_each_attempt_span_names_the_node_it_went_to() -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+
+    async def main() -> list[str]:
+        telemetry = Telemetry(tracer_provider=provider, meter_provider=MeterProvider())
+        sim = Sim(
+            3,
+            retry=FAST_RETRY,
+            breaker=None,
+            telemetry=telemetry,
+            balancer=BalancerPolicy(strategy="round_robin"),
+        )
+        await sim.cluster.start()
+        sim.node(1).failing = unavailable  # round-robin's first pick
+        assert await sim.call() == "n0"
+        await sim.cluster.close()
+        return nodes_of(sim)
+
+    order = simulate(main)
+    attempts = [s for s in exporter.get_finished_spans() if s.name.startswith("POST")]
+    assert order == ["n1", "n0"] and len(attempts) == 2
+    hosts = {f"n{i}": f"127.0.0.{i + 1}" for i in range(3)}
+    for span, name in zip(attempts, order, strict=True):
+        attributes = span.attributes or {}
+        assert attributes["server.address"] == hosts[name]
+        assert attributes["network.peer.address"] == hosts[name]
+        assert attributes["server.port"] == attributes["network.peer.port"] == 6333
