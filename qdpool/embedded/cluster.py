@@ -112,7 +112,7 @@ class EmbeddedCluster:
         self.engine_pid: int | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._drain: asyncio.Task[None] | None = None
-        self._pids: set[int] = set()
+        self._seen: dict[int, int] = {}  # pid -> start time: every process of this cluster
 
     @property
     def directory(self) -> Path:
@@ -168,13 +168,11 @@ class EmbeddedCluster:
                 raise RuntimeError(f"qdpool serve --peers did not start: {line!r}")
             peer_id, pid = int(match["id"]), int(match["pid"])
             self.peers[peer_id] = Peer(peer_id, match["rest"], match["grpc"], "", pid)
-            self._pids.add(pid)
         line = (await self._proc.stdout.readline()).decode().strip()
         match = CLUSTER_LINE.match(line)
         if match is None:
             raise RuntimeError(f"qdpool serve --peers printed no cluster line: {line!r}")
         self.engine_pid = int(match["engine"])
-        self._pids.add(self.engine_pid)
 
     async def _drain_stdout(self) -> None:
         """Keep reading stdout so the supervisor can never block on a full pipe."""
@@ -185,6 +183,7 @@ class EmbeddedCluster:
     async def close(self, timeout: float = 20.0) -> None:
         """SIGTERM the supervisor (it stops every peer and the engine), then make sure of it."""
         proc, self._proc = self._proc, None
+        self._note_processes(proc)
         if proc is not None and proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -197,28 +196,30 @@ class EmbeddedCluster:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._drain
             self._drain = None
-        if self._directory is not None:
-            self._kill_leftovers(self._directory)
-            if self._own_directory:
-                shutil.rmtree(self._directory, ignore_errors=True)
-                self._directory = None
-
-    def _kill_leftovers(self, directory: Path) -> None:
-        """SIGKILL any process of this cluster still alive (recognised by its command line)."""
-        for pid in self._pids:
+        for pid in self.alive_pids():  # none, unless the supervisor could not stop them
             with contextlib.suppress(OSError):
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-                if str(directory).encode() in cmdline:
-                    os.kill(pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
+        if self._directory is not None and self._own_directory:
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+
+    def _note_processes(self, proc: asyncio.subprocess.Process | None) -> None:
+        """Remember the supervisor and all its descendants (peers, engine, fork server)."""
+        if proc is None or proc.returncode is not None:
+            return
+        for pid in _descendants(proc.pid) | {proc.pid}:
+            started = _start_time(pid)
+            if started is not None:
+                self._seen[pid] = started
 
     def alive_pids(self) -> set[int]:
-        """The pids this cluster ever had that still run a cluster process (empty after close)."""
-        alive = set()
-        for pid in self._pids:
-            with contextlib.suppress(OSError):
-                if b"qdpool" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    alive.add(pid)
-        return alive
+        """Processes of this cluster that still run (empty after ``close``).
+
+        A process counts if it was the supervisor or one of its descendants when
+        last looked at (``refresh``, ``close``) and its pid still names the same
+        process (same start time), so a reused pid is never mistaken for it.
+        """
+        return {pid for pid, started in self._seen.items() if _start_time(pid) == started}
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -247,9 +248,7 @@ class EmbeddedCluster:
         status = await self.status()
         self.peers = {int(p["id"]): Peer.from_status(p) for p in status["peers"]}
         self.engine_pid = status["engine_pid"]
-        self._pids.update(p.pid for p in self.peers.values() if p.pid is not None)
-        if self.engine_pid is not None:
-            self._pids.add(self.engine_pid)
+        self._note_processes(self._proc)
         return self.peers
 
     async def kill(self, peer_id: int) -> None:
@@ -287,3 +286,37 @@ class EmbeddedCluster:
     def __repr__(self) -> str:
         peers = " ".join(f"{p.id}:{p.rest_url}" for p in self.peers.values()) or "-"
         return f"<EmbeddedCluster peers={peers}>"
+
+
+def _start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (``/proc``), or None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] == "Z":  # a zombie has exited; only its exit status is left to reap
+        return None
+    return int(fields[19])
+
+
+def _descendants(root: int) -> set[int]:
+    """Every process below ``root`` in the process tree (Linux ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found

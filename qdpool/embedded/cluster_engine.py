@@ -1,35 +1,49 @@
 """The embedded cluster's engine process: the one holder of the data, behind every peer.
 
-``python -m qdpool.embedded.cluster_engine --dir DIR --path DATA`` opens an
-``Engine`` on ``DATA`` (replaying its write-ahead logs, so what it acknowledged
-before a ``kill -9`` is there again), answers the peers on ``DIR/engine.sock``
-(``cluster_link``), flushes changed shards every few seconds, and prints
-``qdpool engine: pid=PID`` once it listens.  SIGTERM flushes and exits 0.  The
-supervisor starts it; nothing else should.
+Forked by the supervisor (``engine_main``), it opens an ``Engine`` on the data
+directory (replaying its write-ahead logs, so what it acknowledged before a
+``kill -9`` is there again), answers the peers on ``DIR/engine.sock``
+(``cluster_link``), flushes changed shards every few seconds, and reports
+``qdpool engine: pid=PID`` once it listens.  SIGTERM flushes and exits 0.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
+import multiprocessing.connection
 import os
 import signal
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from qdpool.embedded.cluster_link import EngineListener
-from qdpool.embedded.cluster_proc import die_with_parent
+from qdpool.embedded.cluster_proc import Ready, child_start
 from qdpool.embedded.cluster_state import ENGINE_SOCKET
 from qdpool.embedded.engine import Engine
 
 FLUSH_INTERVAL = 5.0
 
 
-async def serve(directory: Path, path: Path, snapshots_path: Path | None) -> int:
-    die_with_parent()
+def engine_main(
+    directory: Path,
+    path: Path,
+    snapshots_path: Path | None,
+    log_level: str,
+    lifeline: multiprocessing.connection.Connection,
+    connection: multiprocessing.connection.Connection,
+) -> None:
+    """The engine process, forked by the supervisor (``cluster_proc.fork``)."""
+    ready = child_start(lifeline, connection)
+    logging.basicConfig(
+        level=log_level.upper(), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+    sys.exit(asyncio.run(serve(directory, path, snapshots_path, ready)))
+
+
+async def serve(directory: Path, path: Path, snapshots_path: Path | None, ready: Ready) -> int:
+    """Serve the peers until SIGINT or SIGTERM, then flush and close every shard."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -40,7 +54,7 @@ async def serve(directory: Path, path: Path, snapshots_path: Path | None) -> int
     try:
         await listener.start()
         flusher = asyncio.create_task(_flush_periodically(engine))
-        print(f"qdpool engine: pid={os.getpid()}", flush=True)
+        ready(f"qdpool engine: pid={os.getpid()}")
         await stop.wait()
     finally:
         if flusher is not None:
@@ -57,22 +71,3 @@ async def _flush_periodically(engine: Engine) -> None:
     while True:
         await asyncio.sleep(FLUSH_INTERVAL)
         await asyncio.to_thread(engine.flush_all)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qdpool.embedded.cluster_engine")
-    parser.add_argument("--dir", required=True, type=Path, help="the cluster directory")
-    parser.add_argument("--path", required=True, type=Path, help="data directory")
-    parser.add_argument("--snapshots-path", type=Path, help="snapshot directory")
-    parser.add_argument("--log-level", default="WARNING")
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        stream=sys.stderr,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    return asyncio.run(serve(args.dir, args.path, args.snapshots_path))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

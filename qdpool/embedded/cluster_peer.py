@@ -12,7 +12,8 @@ Each peer also holds its peer-to-peer port, the one ``GET /cluster`` reports in
 that address for an API address fails loudly, as it would against Qdrant's
 internal gRPC port.
 
-Run as ``qdpool serve --peer-of DIR --peer-id I``: the ports come from
+The supervisor forks peers (``peer_main``); ``qdpool serve --peer-of DIR
+--peer-id I`` runs one by hand.  Either way the ports come from
 ``DIR/cluster.json``, so a peer restarted after ``kill -9`` comes back where it was.
 """
 
@@ -20,9 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import multiprocessing.connection
 import os
 import signal
 import socket
+import sys
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, cast
@@ -33,7 +37,7 @@ from aiohttp import web
 from qdpool.embedded import cluster_state
 from qdpool.embedded.auth import ApiKeys
 from qdpool.embedded.cluster_link import EngineLink
-from qdpool.embedded.cluster_proc import die_with_parent
+from qdpool.embedded.cluster_proc import Ready, child_start
 from qdpool.embedded.cluster_state import PeerAddress, peer_banner, url_host
 from qdpool.embedded.engine import Engine
 from qdpool.embedded.errors import EngineError, ErrorKind
@@ -41,6 +45,8 @@ from qdpool.embedded.faults import FaultInjector
 from qdpool.embedded.grpc import create_server
 from qdpool.embedded.rest import create_app
 from qdpool.embedded.server import KEEPALIVE_TIMEOUT
+
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 class PeerEngine:
@@ -168,15 +174,46 @@ class ClusterPeer:
         await self.close()
 
 
+def peer_main(
+    directory: Path,
+    peer_id: int,
+    api_key: str | None,
+    read_only_api_key: str | None,
+    log_level: str,
+    lifeline: multiprocessing.connection.Connection,
+    connection: multiprocessing.connection.Connection,
+) -> None:
+    """A peer forked by the supervisor (``cluster_proc.fork``): serve, then exit."""
+    ready = child_start(lifeline, connection)
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr, format=LOG_FORMAT)
+    try:
+        status = asyncio.run(
+            run_peer(
+                directory,
+                peer_id,
+                api_key=api_key,
+                read_only_api_key=read_only_api_key,
+                ready=ready,
+            )
+        )
+    except OSError as exc:
+        print(f"qdpool serve: peer {peer_id}: {exc}", file=sys.stderr)
+        status = 1
+    sys.exit(status)
+
+
 async def run_peer(
     directory: Path,
     peer_id: int,
     *,
     api_key: str | None,
     read_only_api_key: str | None,
+    ready: Ready | None = None,
 ) -> int:
-    """``qdpool serve --peer-of DIR --peer-id I``: serve until SIGINT or SIGTERM."""
-    die_with_parent()
+    """Serve until SIGINT or SIGTERM; the banner goes to ``ready``, or to stdout.
+
+    ``qdpool serve --peer-of DIR --peer-id I`` is this with the banner on stdout.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -184,7 +221,11 @@ async def run_peer(
     peer = ClusterPeer(directory, peer_id, api_key=api_key, read_only_api_key=read_only_api_key)
     await peer.start()
     try:
-        print(peer_banner(peer_id, peer.rest_url, peer.grpc_url, os.getpid()), flush=True)
+        line = peer_banner(peer_id, peer.rest_url, peer.grpc_url, os.getpid())
+        if ready is None:
+            print(line, flush=True)
+        else:
+            ready(line)
         await stop.wait()
     finally:
         await peer.close()

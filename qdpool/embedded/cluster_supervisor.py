@@ -18,7 +18,6 @@ import logging
 import os
 import shutil
 import socket
-import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,7 +27,9 @@ from typing import Any
 import orjson
 
 from qdpool.embedded import cluster_state
-from qdpool.embedded.cluster_proc import child_environment, spawn, stop
+from qdpool.embedded.cluster_engine import engine_main
+from qdpool.embedded.cluster_peer import peer_main
+from qdpool.embedded.cluster_proc import ForkedChild, Lifeline, fork, stop
 from qdpool.embedded.cluster_state import PORT_STRIDE, Membership, PeerAddress, peer_banner
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class ClusterOptions:
 
 @dataclass(slots=True)
 class _Child:
-    process: asyncio.subprocess.Process
+    process: ForkedChild
     line: str
     watcher: asyncio.Task[None] | None = None
 
@@ -79,9 +80,8 @@ class _Child:
 class Supervisor:
     """Starts the engine and the peers, keeps the membership, answers control requests."""
 
-    def __init__(self, options: ClusterOptions, *, python: str = sys.executable) -> None:
+    def __init__(self, options: ClusterOptions) -> None:
         self.options = options
-        self.python = python
         self._temporary = options.directory is None
         self.directory = options.directory or Path(tempfile.mkdtemp(prefix="qdpool-cluster-"))
         self.membership = Membership(options.host)
@@ -91,6 +91,7 @@ class Supervisor:
         self._lock = asyncio.Lock()
         self._closing = False
         self._lingering: set[asyncio.Task[None]] = set()
+        self._lifeline = Lifeline()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -149,6 +150,7 @@ class Supervisor:
         if self._engine is not None:
             await self._stop_child(self._engine, timeout=15.0)
             self._engine = None
+        self._lifeline.close()
         (self.directory / cluster_state.CONTROL_SOCKET).unlink(missing_ok=True)
         if self._temporary:
             shutil.rmtree(self.directory, ignore_errors=True)
@@ -156,13 +158,13 @@ class Supervisor:
     # -- the engine --------------------------------------------------------------------
 
     async def _start_engine(self) -> None:
-        data = self.options.path or self.directory / "data"
-        argv = [self.python, "-m", "qdpool.embedded.cluster_engine", "--dir", str(self.directory)]
-        argv += ["--path", str(data), "--log-level", self.options.log_level]
-        if self.options.snapshots_path is not None:
-            argv += ["--snapshots-path", str(self.options.snapshots_path)]
-        process, line = await spawn(
-            argv, timeout=self.options.startup_timeout, env=child_environment()
+        opts = self.options
+        args = (self.directory, opts.path or self.directory / "data", opts.snapshots_path)
+        process, line = await fork(
+            engine_main,
+            (*args, opts.log_level),
+            lifeline=self._lifeline,
+            timeout=opts.startup_timeout,
         )
         self._engine = _Child(process, line)
         self._engine.watcher = asyncio.create_task(self._watch_engine(self._engine))
@@ -189,10 +191,11 @@ class Supervisor:
         """Launch a peer on ``address`` (in the membership); new free ports if those were taken."""
         for attempt in range(attempts):
             try:
-                process, line = await spawn(
-                    self._peer_argv(address.id),
+                process, line = await fork(
+                    peer_main,
+                    self._peer_args(address.id),
+                    lifeline=self._lifeline,
                     timeout=self.options.startup_timeout,
-                    env=child_environment(),
                 )
             except RuntimeError:
                 if attempt + 1 == attempts or not self._probed() or self._closing:
@@ -210,14 +213,9 @@ class Supervisor:
         m = self.membership
         self._commit(m.with_peer(address) if m.is_member(address.id) else m.with_joining(address))
 
-    def _peer_argv(self, peer_id: int) -> list[str]:
-        argv = [self.python, "-m", "qdpool", "serve", "--peer-of", str(self.directory)]
-        argv += ["--peer-id", str(peer_id), "--log-level", self.options.log_level]
-        if self.options.api_key is not None:
-            argv += ["--api-key", self.options.api_key]
-        if self.options.read_only_api_key is not None:
-            argv += ["--read-only-api-key", self.options.read_only_api_key]
-        return argv
+    def _peer_args(self, peer_id: int) -> tuple[Any, ...]:
+        opts = self.options
+        return (self.directory, peer_id, opts.api_key, opts.read_only_api_key, opts.log_level)
 
     async def _watch_peer(self, peer_id: int, child: _Child) -> None:
         status = await child.process.wait()

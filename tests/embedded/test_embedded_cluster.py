@@ -386,6 +386,20 @@ async def _p50s(calls: list[Call], n: int = 300) -> list[float]:
     return [statistics.median(times) for times in samples]
 
 
+# -- lifecycle (last: it closes the module's cluster) -------------------------------------
+
+
+async def test_close_leaves_no_process(cluster: EmbeddedCluster) -> None:
+    await cluster.refresh()
+    directory, supervisor = cluster.directory, cluster.supervisor_pid
+    members = {p.pid for p in cluster.peers.values()} | {cluster.engine_pid, supervisor}
+    assert members <= cluster.alive_pids()  # which also holds the fork server
+    assert len(cluster.alive_pids()) > len(members)
+    await cluster.close()
+    assert cluster.alive_pids() == set()
+    assert not directory.exists()
+
+
 # -- the membership model ----------------------------------------------------------------
 
 
