@@ -62,6 +62,8 @@ _INLINE_OPS = frozenset(
     )
 )
 _DELETED_PREFIX = ".deleted-"
+# A collection being replaced by a snapshot recovery: kept until the recovered one is in place.
+_REPLACED_PREFIX = ".replaced-"
 
 Handler = Callable[[str | None, Any, dict[str, str]], Any]
 
@@ -366,10 +368,11 @@ class Engine:
                     counter = old.directory / COUNTER_FILE
                     if counter.exists():
                         shutil.copyfile(counter, staging / COUNTER_FILE)
-                    doomed = self.collections_dir / f"{_DELETED_PREFIX}{uuid.uuid4().hex}"
+                    doomed = self.collections_dir / f"{_REPLACED_PREFIX}{uuid.uuid4().hex}"
                     os.replace(old.directory, doomed)
                 final = self.collections_dir / target
                 os.replace(staging, final)
+                _fsync_dir(self.collections_dir)
                 try:
                     self._collections[target] = Collection.load(final, self.search_threads)
                 except Exception as exc:
@@ -441,7 +444,14 @@ class Engine:
             raise EngineError(ErrorKind.UNAVAILABLE, "Service unavailable: the server is stopping")
 
     def _load_all(self) -> None:
-        """Open every committed collection; clear away interrupted creates and deletes."""
+        """Open every committed collection; clear away interrupted creates and deletes.
+
+        A collection set aside by a recovery that did not finish (``.replaced-``) is put
+        back if its recovered successor never arrived, and dropped otherwise.
+        """
+        for directory in sorted(self.collections_dir.iterdir()):
+            if directory.name.startswith(_REPLACED_PREFIX):
+                _settle_replaced(directory, self.collections_dir)
         for directory in sorted(self.collections_dir.iterdir()):
             if not directory.is_dir():
                 continue
@@ -451,6 +461,30 @@ class Engine:
                 continue
             collection = Collection.load(directory, self.search_threads)
             self._collections[collection.name] = collection
+
+
+def _settle_replaced(directory: Path, collections_dir: Path) -> None:
+    try:
+        name = config_update.read_meta(directory)["name"]
+    except (OSError, ValueError, KeyError):
+        shutil.rmtree(directory, ignore_errors=True)
+        return
+    final = collections_dir / name
+    if (final / CONFIG_FILE).exists():
+        shutil.rmtree(directory, ignore_errors=True)
+        return
+    log.info("restoring %s, replaced by a recovery that did not finish", name)
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(directory, final)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make renames inside ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _wait(params: dict[str, str]) -> bool:

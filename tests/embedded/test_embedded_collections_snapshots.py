@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import tarfile
 import uuid
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from qdrant_client import models as qm
 from qdrant_client.http.exceptions import UnexpectedResponse
 
 from qdpool.embedded import EmbeddedQdrant
+from qdpool.embedded.engine import Engine
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 
@@ -237,3 +239,33 @@ async def test_full_snapshots(
     assert await client.delete_full_snapshot(full.name) is True
     assert full not in await client.list_full_snapshots()
     await client.delete_collection(collection_name)
+
+
+def test_a_recovery_cut_short_gives_the_old_collection_back(tmp_path: Path) -> None:
+    """A crash between setting the old collection aside and moving the new one in."""
+    engine = Engine(tmp_path)
+    engine.execute("create_collection", "c", {"vectors": {"size": 2, "distance": "Dot"}})
+    engine.execute("upsert", "c", {"points": [{"id": 1, "vector": [1.0, 2.0]}]}, {"wait": "true"})
+    engine.close()
+    collections = tmp_path / "collections"
+    (collections / "c").rename(collections / ".replaced-0123")
+    engine = Engine(tmp_path)
+    try:
+        assert engine.execute("count", "c", {})["count"] == 1
+        assert not list(collections.glob(".replaced-*"))
+    finally:
+        engine.close()
+
+
+def test_a_recovery_cut_short_after_the_swap_keeps_the_new_collection(tmp_path: Path) -> None:
+    engine = Engine(tmp_path)
+    engine.execute("create_collection", "c", {"vectors": {"size": 2, "distance": "Dot"}})
+    engine.close()
+    collections = tmp_path / "collections"
+    shutil.copytree(collections / "c", collections / ".replaced-0123")
+    engine = Engine(tmp_path)
+    try:
+        assert engine.execute("collection_exists", "c")["exists"] is True
+        assert not list(collections.glob(".replaced-*"))
+    finally:
+        engine.close()
