@@ -42,6 +42,7 @@ class ClientSpec:
     protocol: str  # "rest" or "grpc"
     factory: Factory
     default: bool = True
+    loop: str = "asyncio"  # the event loop it runs on: "asyncio" (the default loop) or "uvloop"
 
 
 def _qdpool(protocol: str, rest_transport: str = "aiohttp") -> Factory:
@@ -57,6 +58,10 @@ def _raw(kind: str) -> Factory:
     def build(target: Target, collection: str, limit: int) -> BenchClient:
         from benchmarks import clients_raw
 
+        if kind == "httptools":
+            from benchmarks.clients_floor import RawHttptools
+
+            return RawHttptools(target, collection, limit)
         cls: Any = {
             "aiohttp": clients_raw.RawAiohttp,
             "httpx": clients_raw.RawHttpx,
@@ -80,10 +85,16 @@ def _official(protocol: str, keepalive: bool = False) -> Factory:
 SPECS: tuple[ClientSpec, ...] = (
     ClientSpec("qdpool-rest", "qdpool REST (aiohttp)", "qdpool", "rest", _qdpool("rest")),
     ClientSpec(
+        "qdpool-rest-http1", "qdpool REST (http1)", "qdpool", "rest", _qdpool("rest", "http1")
+    ),
+    ClientSpec(
         "qdpool-rest-httpx", "qdpool REST (httpx)", "qdpool", "rest", _qdpool("rest", "httpx")
     ),
     ClientSpec("qdpool-grpc", "qdpool gRPC", "qdpool", "grpc", _qdpool("grpc")),
     ClientSpec("raw-aiohttp", "raw aiohttp + orjson", "raw", "rest", _raw("aiohttp")),
+    ClientSpec(
+        "raw-httptools", "raw Protocol + httptools (floor)", "raw", "rest", _raw("httptools")
+    ),
     ClientSpec("raw-httpx", "raw httpx + orjson", "raw", "rest", _raw("httpx")),
     ClientSpec("raw-grpc", "raw grpc.aio stub", "raw", "grpc", _raw("grpc")),
     ClientSpec("qc-rest", "qdrant-client REST", "qdrant-client", "rest", _official("rest")),

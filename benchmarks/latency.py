@@ -1,6 +1,7 @@
 """The side-by-side query runs: every client, every phase, in a different order each round.
 
-A round opens each client afresh, warms it, then runs its phases back to back:
+A round opens each client afresh (on a new event loop of its kind, see
+``benchmarks/loops.py``), warms it, then runs its phases back to back:
 sequential, burst, and one throughput run per concurrency level. Rounds rotate
 (and every other round reverses) the order of the clients, so that no client
 always runs first, last, or after the same neighbour, and drift in the machine
@@ -10,12 +11,13 @@ the run goes on.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import sys
 import traceback
 from dataclasses import dataclass, field
 
-from benchmarks import measure
+from benchmarks import loops, measure
 from benchmarks.clients import ClientSpec
 from benchmarks.server import Target
 from benchmarks.settings import Settings
@@ -67,13 +69,14 @@ async def run_client(
         await client.close()
 
 
-async def run(
+def run(
     target: Target,
     settings: Settings,
     specs: list[ClientSpec],
     collection: str,
     queries: list[list[float]],
 ) -> dict[str, ClientRuns]:
+    """Every round of every client, each client-round on a fresh event loop of its spec's kind."""
     results = {spec.name: ClientRuns(spec) for spec in specs}
     for round_no in range(settings.rounds):
         for spec in order(specs, round_no, settings.rounds):
@@ -81,7 +84,8 @@ async def run(
             if runs.error is not None:
                 continue
             try:
-                await run_client(runs, target, settings, collection, queries)
+                with asyncio.Runner(loop_factory=loops.factory(spec.loop)) as runner:
+                    runner.run(run_client(runs, target, settings, collection, queries))
             except Exception as exc:  # a broken client fails its row, not the run
                 runs.error = f"{type(exc).__name__}: {exc}"
                 print(f"  {spec.name}: FAILED: {runs.error}", file=sys.stderr)

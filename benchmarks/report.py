@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks import loop_ratios
 from benchmarks.anatomy import Piece
 from benchmarks.ingest import IngestResult
 from benchmarks.latency import ClientRuns
@@ -45,6 +46,8 @@ class Report:
     load: tuple[float, float] = (math.nan, math.nan)
     ingest: list[IngestResult] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
+    loop_lines: list[str] = field(default_factory=list)
+    """The per-event-loop ratios section (``benchmarks/loops.py``), Markdown lines."""
 
 
 def _f(value: float, digits: int = 2) -> str:
@@ -75,7 +78,7 @@ def markdown(r: Report) -> str:
         "",
         f"Run {r.started} UTC, {r.seconds:.0f} s. Machine: {one_line(r.machine)}; "
         f"1-minute load average {_f(r.load[0])} before the run, {_f(r.load[1])} after.",
-        f"Server: {r.server}.",
+        f"Server: {r.server}. Event loop(s) of the query runs: {', '.join(s.loops) or 'asyncio'}.",
         "",
         f"Collection: {s.points:,} points x {s.dim}-d (cosine), seeded in {s.seed_batch:,}-point "
         f"batches; every client runs the same `query_points` (limit {s.limit}, payload on). "
@@ -107,6 +110,7 @@ def markdown(r: Report) -> str:
         out += ["## Defaults these figures favour", ""] + [f"- {d}" for d in r.defaults] + [""]
     if r.table:
         out += _latency_section(r)
+    out += r.loop_lines
     if r.overhead is not None:
         out += _overhead_section(r.overhead)
     if r.telemetry_table:
@@ -263,6 +267,10 @@ def as_json(r: Report) -> dict[str, Any]:
             "telemetry_table": r.telemetry_table,
             "load_average": list(r.load),
             "ingest": [dataclasses.asdict(i) for i in r.ingest],
+            "loop_ratios": [
+                dataclasses.asdict(x)
+                for x in loop_ratios.ratios(r.results, r.settings.loops or ("asyncio",))
+            ],
         }
     )
     return cleaned

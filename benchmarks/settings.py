@@ -32,6 +32,8 @@ class Settings:
         ingest_split_batch / ingest_split_parallel: the same for the ``-split`` runs, whose
             batches are too big for one request, so that qdpool splits them.
         ingest_clients: which ingestion runs to do.
+        loops: the event loops every client of the latency stage runs on ("asyncio",
+            "uvloop"); empty for the default, both when uvloop is installed.
         plots: write PNGs (needs matplotlib).
         out_dir: where the table, JSON and plots go.
     """
@@ -54,6 +56,7 @@ class Settings:
     ingest_split_batch: int = 10_000
     ingest_split_parallel: int = 2
     ingest_clients: tuple[str, ...] = ()
+    loops: tuple[str, ...] = ()
     plots: bool = True
     out_dir: Path = RESULTS_DIR
 
@@ -135,6 +138,11 @@ def parser() -> argparse.ArgumentParser:
         help="stages: latency,overhead,ingest (the default) and tail (hedging, "
         "benchmarks/tail_latency.py, opt-in)",
     )
+    what.add_argument(
+        "--loop",
+        choices=("asyncio", "uvloop", "both"),
+        help="event loop(s) of the latency stage (default: both when uvloop is installed)",
+    )
     what.add_argument("--no-plots", action="store_true", help="skip the PNGs")
     what.add_argument("--out", type=Path, help=f"output folder (default: {RESULTS_DIR})")
     what.add_argument(
@@ -164,7 +172,9 @@ def from_args(args: argparse.Namespace) -> Settings:
     s = replace(s, **{k: v for k, v in overrides.items() if v is not None})
     if args.no_plots:
         s = replace(s, plots=False)
-    return s
+    from benchmarks import loops
+
+    return replace(s, loops=loops.parse(args.loop) if args.loop else loops.default())
 
 
 def _int_tuple(text: str) -> tuple[int, ...]:

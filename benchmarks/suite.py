@@ -25,6 +25,8 @@ from benchmarks import (
     dataset,
     ingest,
     latency,
+    loop_ratios,
+    loops,
     machine,
     overhead,
     plots,
@@ -117,17 +119,18 @@ def _tail(settings: Settings) -> bool:
 
 
 def _latency(rep: report.Report, target: Target, settings: Settings) -> bool:
-    specs = clients.select(settings.clients)
+    specs = loops.variants(clients.select(settings.clients), settings.loops or ("asyncio",))
     data = dataset.vectors(settings.points, settings.dim)
     _log(f"seeding {settings.points:,} x {settings.dim}-d in {settings.seed_batch:,}-point batches")
     asyncio.run(dataset.seed(target, QUERY_COLLECTION, data, settings.seed_batch))
     queries = dataset.queries(settings.dim)
     _log(f"{len(specs)} clients x {settings.rounds} rounds: " + ", ".join(s.name for s in specs))
     try:
-        rep.results = asyncio.run(latency.run(target, settings, specs, QUERY_COLLECTION, queries))
+        rep.results = latency.run(target, settings, specs, QUERY_COLLECTION, queries)
     finally:
         asyncio.run(dataset.drop_collection(target, QUERY_COLLECTION))
     rep.table = rows(rep.results)
+    rep.loop_lines = loop_ratios.ratio_lines(rep.results, settings.loops or ("asyncio",))
     return any(not r.ok for r in rep.results.values())
 
 
@@ -138,6 +141,10 @@ def _print_summary(rep: report.Report, written: list[str]) -> None:
         print(f"target {c.verdict:>12}: {c.name}: {c.measured:.2f} {c.unit} {bound}")
     for line in rep.defaults:
         print(f"figures favour {line}")
+    for ratio in loop_ratios.ratios(rep.results, rep.settings.loops or ("asyncio",)):
+        if ratio.value == ratio.value:  # not NaN
+            bound = f" (issue 11: {ratio.bound})" if ratio.bound else ""
+            print(f"  [{ratio.loop}] {ratio.name}: {ratio.value:.2f}x{bound}")
     for row in rep.table:
         if row.error is None:
             latency = f"p50 {row.p50:7.3f} ms  p99 {row.p99:7.3f} ms"

@@ -4,11 +4,18 @@ Usage: ``python proto/generate.py [--out DIR]`` (``make proto``). With ``--out``
 modules are written under ``DIR/qdpool/_proto/`` instead of the source tree, which is how
 the staleness test compares them. The output is deterministic: the same ``.proto`` files
 and the same grpcio-tools version give byte-identical modules.
+
+One fix-up follows protoc: Qdrant names an enum value ``None`` (``Modifier.None``), and
+protoc's ``.pyi`` declares it as ``None: ...``, which is a syntax error that stops mypy.
+Such keyword-named attributes are dropped from the stubs; at run time the value is
+reached as ``Modifier.Value("None")`` (``Modifier.None`` cannot be written in Python).
 """
 
 from __future__ import annotations
 
 import argparse
+import keyword
+import re
 import subprocess
 import sys
 from importlib import resources
@@ -17,6 +24,7 @@ from pathlib import Path
 PROTO_ROOT = Path(__file__).resolve().parent
 REPO_ROOT = PROTO_ROOT.parent
 PACKAGE_DIR = Path("qdpool") / "_proto"
+KEYWORD_ATTRIBUTE = re.compile(rf"^\s*(?:{'|'.join(keyword.kwlist)}):")
 
 
 def proto_files() -> list[Path]:
@@ -43,7 +51,17 @@ def generate(out: Path) -> list[Path]:
         *sources,
     ]
     subprocess.run(command, check=True, cwd=PROTO_ROOT)
+    for stub in target.glob("*_pb2.pyi"):
+        drop_keyword_attributes(stub)
     return sorted((*target.glob("*_pb2.py"), *target.glob("*_pb2.pyi")))
+
+
+def drop_keyword_attributes(stub: Path) -> None:
+    """Remove stub lines that declare an attribute named after a Python keyword."""
+    lines = stub.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not KEYWORD_ATTRIBUTE.match(line)]
+    if len(kept) != len(lines):
+        stub.write_text("".join(kept), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The ``qdpool`` command: ``qdpool serve`` (the embedded server) and ``qdpool demo``.
+"""The ``qdpool`` command: ``serve`` (the embedded server), ``demo`` and ``upload``.
 
 ``qdpool serve`` prints exactly one line on stdout once both ports listen::
 
@@ -6,6 +6,8 @@
 
 so scripts and tests can start it with ``--port 0 --grpc-port 0`` and read the
 ports they got.  SIGINT and SIGTERM flush every shard and exit with status 0.
+Without Qdrant's engine (``pip install 'qdpool[embedded]'``) it exits with status
+2 and one line on stderr saying so.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+
+from qdpool import upload
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="WARNING", help="logging level on stderr (default WARNING)"
     )
+    # The embedded cluster (qdpool.embedded.cluster_cli, docs/embedded-server.md).
+    serve.add_argument("--peers", type=int, help="run a cluster of N peer processes")
+    serve.add_argument("--p2p-port", type=_port, default=6335, help="--peers: peer-to-peer port")
+    serve.add_argument("--cluster-dir", help="--peers: cluster directory (default: temporary)")
+    serve.add_argument("--peer-of", help="run one peer of the cluster in this directory")
+    serve.add_argument("--peer-id", type=int, help="--peer-of: which peer")
 
     commands.add_parser(
         "demo",
@@ -47,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
         prefix_chars="\0",  # every argument belongs to the demo itself
     ).add_argument("demo_args", nargs=argparse.REMAINDER)
+    upload.add_parser(commands)
+    commands.add_parser(
+        "cluster",
+        help="control a `qdpool serve --peers N` cluster",
+        add_help=False,
+        prefix_chars="\0",
+    ).add_argument("cluster_args", nargs=argparse.REMAINDER)
     return parser
 
 
@@ -57,11 +74,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qdpool import demo  # imported lazily: it pulls in the whole client
 
         return int(demo.main(args.demo_args) or 0)
+    if args.command == "upload":
+        return upload.main(args)
+    if args.command == "cluster":
+        from qdpool.embedded import cluster_cli
+
+        return cluster_cli.main(args.cluster_args)
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if (missing := missing_engine()) is not None:
+        print(missing, file=sys.stderr)
+        return 2
     try:
         return asyncio.run(serve(args))
     except OSError as exc:
@@ -71,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM, then flush and stop."""
+    if args.peers is not None or args.peer_of is not None:
+        from qdpool.embedded import cluster_cli
+
+        return await cluster_cli.serve(args)
     from qdpool.embedded.server import EmbeddedQdrant, banner
 
     server = EmbeddedQdrant(
@@ -93,6 +123,20 @@ async def serve(args: argparse.Namespace) -> int:
     finally:
         await server.close()
     return 0
+
+
+def missing_engine() -> str | None:
+    """The one line to print when Qdrant's engine (the ``embedded`` extra) is not installed."""
+    try:
+        import qdpool.embedded.server  # noqa: F401  (imports qdrant_edge)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] != "qdrant_edge":
+            raise
+        return (
+            "qdpool serve: the embedded server needs Qdrant's engine (qdrant-edge-py), "
+            "which is not installed: pip install 'qdpool[embedded]'"
+        )
+    return None
 
 
 def _port(text: str) -> int:

@@ -7,7 +7,9 @@ then on each protocol: creates a 384-d Cosine collection, upserts 5,000 points
 in 1,000-point batches, retrieves, counts, deletes by filter, runs a filtered
 query, scrolls to the end, takes and lists a snapshot, reads cluster status;
 and ends with a short REST vs gRPC latency table. ``--trace`` prints the span
-tree of the walkthrough.
+tree of the walkthrough. A ``--url`` whose port is not Qdrant's 6333 (and not
+a Qdrant Cloud URL) runs REST only unless ``--grpc-url`` says where gRPC is:
+the gRPC port is never guessed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any, Literal
 
 import qdpool
 from qdpool.errors import Unauthenticated
+
+Protocol = Literal["rest", "grpc"]
 
 DIM = 384
 CATEGORIES = ("basics", "index", "filters", "ops")
@@ -69,7 +73,7 @@ async def target(args: argparse.Namespace) -> AsyncIterator[tuple[str, str | Non
 
 
 async def walkthrough(
-    client: qdpool.Client, protocol: Literal["rest", "grpc"], points: list[dict[str, Any]]
+    client: qdpool.Client, protocol: Protocol, points: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The seed's walkthrough over one protocol; returns what it saw, for comparison."""
     name = f"qdpool_demo_{protocol}"
@@ -120,11 +124,32 @@ async def walkthrough(
     return seen
 
 
-async def latency_table(client: qdpool.Client, points: list[dict[str, Any]]) -> str:
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table whose columns line up: text left-aligned, figures right-aligned."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    numeric = [all(row[i][:1].isdigit() for row in rows) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (
+            c.rjust(w) if right else c.ljust(w)
+            for c, w, right in zip(cells, widths, numeric, strict=True)
+        )
+        return "| " + " | ".join(padded) + " |"
+
+    rule = "|".join(
+        "-" * (w + 1) + ":" if right else "-" * (w + 2)
+        for w, right in zip(widths, numeric, strict=True)
+    )
+    return "\n".join([line(header), f"|{rule}|", *(line(row) for row in rows)])
+
+
+async def latency_table(
+    client: qdpool.Client, points: list[dict[str, Any]], protocols: Sequence[Protocol]
+) -> str:
     """p50/p95 of 100 sequential queries and throughput of 100 in parallel, per protocol."""
     rows = []
     queries = [p["vector"] for p in points[:100]]
-    for protocol in ("rest", "grpc"):
+    for protocol in protocols:
         name = f"qdpool_demo_{protocol}"
         for q in queries[:10]:  # warm up
             await client.query_points(name, q, limit=5, protocol=protocol)
@@ -139,12 +164,8 @@ async def latency_table(client: qdpool.Client, points: list[dict[str, Any]]) -> 
         )
         rate = len(queries) / (time.perf_counter() - started)
         p = statistics.quantiles(samples, n=100)
-        rows.append(f"| {protocol:<8}| {p[49]:>7.2f} | {p[94]:>7.2f} | {rate:>10,.0f} |")
-    header = (
-        "| protocol| p50 ms  | p95 ms  | 100 parallel req/s |\n"
-        "|---------|---------|---------|--------------------|"
-    )
-    return "\n".join([header, *rows])
+        rows.append((protocol, f"{p[49]:.2f}", f"{p[94]:.2f}", f"{rate:,.0f}"))
+    return table(("protocol", "p50 ms", "p95 ms", "100 parallel req/s"), rows)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -155,19 +176,30 @@ async def run(args: argparse.Namespace) -> int:
 
         tracing = TraceCapture()
     async with target(args) as (url, grpc_url, key):
+        protocols: tuple[Protocol, ...] = ("rest", "grpc")
+        if not qdpool.Endpoint.from_urls(url, grpc_url).has_grpc:
+            protocols = ("rest",)
+            print(
+                f"gRPC: skipped; {url} is not on Qdrant's port 6333, so its gRPC port is "
+                "unknown (pass --grpc-url to run the gRPC half too)"
+            )
         print("auth:")
         try:
-            async with qdpool.connect(url, grpc_url=grpc_url, api_key=None) as anonymous:
+            async with qdpool.connect(
+                url, grpc_url=grpc_url, api_key=None, protocols=protocols
+            ) as anonymous:
                 await anonymous.list_collections()
             print("  without a key: accepted (this server enforces no key)")
         except Unauthenticated as exc:
             print(f"  without a key: refused ({exc.status})")
         options: dict[str, Any] = tracing.options() if tracing is not None else {}
-        async with qdpool.connect(url, grpc_url=grpc_url, api_key=key, **options) as client:
+        async with qdpool.connect(
+            url, grpc_url=grpc_url, api_key=key, protocols=protocols, **options
+        ) as client:
             print(f"  with the key: {len(await client.list_collections())} collections")
             print(f"pipeline: {client.pipeline.describe()}")
             results = {}
-            for protocol in ("rest", "grpc"):
+            for protocol in protocols:
                 print(f"\n{protocol.upper()} walkthrough:")
                 if tracing is None:
                     results[protocol] = await walkthrough(client, protocol, points)
@@ -175,12 +207,13 @@ async def run(args: argparse.Namespace) -> int:
                 demo_tracer = tracing.provider.get_tracer("qdpool.demo")
                 with demo_tracer.start_as_current_span(f"walkthrough {protocol}"):
                     results[protocol] = await walkthrough(client, protocol, points)
-            same = results["rest"] == results["grpc"]
-            print(f"\nREST and gRPC results equal: {same}")
+            same = all(seen == results["rest"] for seen in results.values())
+            if len(results) > 1:
+                print(f"\nREST and gRPC results equal: {same}")
             if tracing is None:
                 print("\nquery latency through qdpool (client and server share this machine):")
-                print(await latency_table(client, points))
-            for protocol in ("rest", "grpc"):
+                print(await latency_table(client, points, protocols))
+            for protocol in protocols:
                 await client.delete_collection(f"qdpool_demo_{protocol}")
     if tracing is not None:
         print("\nspan tree:")
@@ -194,7 +227,11 @@ async def run(args: argparse.Namespace) -> int:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="qdpool demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a Qdrant REST URL; default: start an embedded server")
-    parser.add_argument("--grpc-url", help="the Qdrant gRPC URL (default: same host, port 6334)")
+    parser.add_argument(
+        "--grpc-url",
+        help="the Qdrant gRPC URL (default: port 6334 when --url uses 6333 "
+        "or is a Qdrant Cloud URL; otherwise REST only)",
+    )
     parser.add_argument("--api-key", help="the API key (default with --url: $QDRANT_API_KEY)")
     parser.add_argument("--points", type=int, default=5000, help="points to upsert (default 5000)")
     parser.add_argument("--trace", action="store_true", help="print the walkthrough's span tree")

@@ -5,6 +5,11 @@ balancer's per-node state), built once from the user's URLs. The scheme alone
 decides TLS on both protocols: ``https`` means TLS with certificate
 verification, ``http`` means plaintext. There is no separate ``https=`` switch
 to get wrong, which is the official client's best-known trap.
+
+The gRPC port is never guessed: it is Qdrant's 6334 only where that is the
+convention, i.e. when the REST URL uses Qdrant's 6333 or is a Qdrant Cloud
+URL. A node on other ports has no gRPC address until ``grpc_url`` gives one,
+because a guessed port may reach another server altogether.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from qdpool.errors import InvalidInput
 
 DEFAULT_REST_PORT = 6333
 DEFAULT_GRPC_PORT = 6334
+CLOUD_DOMAIN = ".cloud.qdrant.io"
+"""Qdrant Cloud hosts, whose gRPC port is 6334 whatever the REST URL's port."""
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -27,7 +34,8 @@ class Endpoint:
     Attributes:
         host: host name or address (IPv6 without brackets).
         rest_port: the REST port (6333 by default).
-        grpc_port: the gRPC port (6334 by default).
+        grpc_port: the gRPC port, or None when gRPC's address is unknown (see
+            ``from_urls``); ``grpc_url`` and ``grpc_target`` then raise ``InvalidInput``.
         tls: whether both protocols use TLS.
         grpc_host: the gRPC host when it differs from ``host`` (rare).
         prefix: a path prefix for REST, for nodes behind a reverse proxy.
@@ -35,7 +43,7 @@ class Endpoint:
 
     host: str
     rest_port: int = DEFAULT_REST_PORT
-    grpc_port: int = DEFAULT_GRPC_PORT
+    grpc_port: int | None = DEFAULT_GRPC_PORT
     tls: bool = False
     grpc_host: str | None = None
     prefix: str = ""
@@ -45,12 +53,16 @@ class Endpoint:
         """Build an endpoint from a REST URL and an optional gRPC URL.
 
         Without ``grpc_url`` the gRPC side is the same host on port 6334 with the
-        same scheme. With one, its scheme must agree with the REST URL's: mixing
-        TLS and plaintext for one node is almost always a mistake.
+        same scheme, but only when ``url`` uses port 6333 (given or implied) or is a
+        Qdrant Cloud URL; otherwise the endpoint has no gRPC address
+        (``grpc_port=None``). With ``grpc_url``, its scheme must agree with the REST
+        URL's: mixing TLS and plaintext for one node is almost always a mistake.
         """
         scheme, host, port, prefix = _parse(url, "url", DEFAULT_REST_PORT)
         grpc_host: str | None = None
-        grpc_port = DEFAULT_GRPC_PORT
+        grpc_port: int | None = None
+        if port == DEFAULT_REST_PORT or host.endswith(CLOUD_DOMAIN):
+            grpc_port = DEFAULT_GRPC_PORT
         if grpc_url is not None:
             g_scheme, g_host, grpc_port, _ = _parse(grpc_url, "grpc_url", DEFAULT_GRPC_PORT)
             if g_scheme != scheme:
@@ -72,12 +84,25 @@ class Endpoint:
         return f"{self.scheme}://{_bracket(self.host)}:{self.rest_port}{self.prefix}"
 
     @property
+    def has_grpc(self) -> bool:
+        """Whether gRPC's address is known (given, or Qdrant's convention)."""
+        return self.grpc_port is not None
+
+    @property
     def grpc_url(self) -> str:
-        return f"{self.scheme}://{_bracket(self.grpc_host or self.host)}:{self.grpc_port}"
+        """The gRPC URL; ``InvalidInput`` when the endpoint has no gRPC address."""
+        return f"{self.scheme}://{self.grpc_target}"
 
     @property
     def grpc_target(self) -> str:
-        """The ``host:port`` target grpcio expects."""
+        """The ``host:port`` target grpcio expects; ``InvalidInput`` when there is none."""
+        if self.grpc_port is None:
+            raise InvalidInput(
+                "grpc_url",
+                f"no gRPC address for {_bracket(self.host)}:{self.rest_port}: the REST port is "
+                f"not Qdrant's {DEFAULT_REST_PORT}, so the gRPC port cannot be assumed; pass "
+                "grpc_url= (e.g. 'http://host:6334'), or use protocols=('rest',)",
+            )
         return f"{_bracket(self.grpc_host or self.host)}:{self.grpc_port}"
 
     @property
@@ -86,7 +111,8 @@ class Endpoint:
         return _is_loopback(self.host) and _is_loopback(self.grpc_host or self.host)
 
     def __str__(self) -> str:
-        return f"{_bracket(self.host)}:{self.rest_port}/{self.grpc_port}"
+        grpc = "-" if self.grpc_port is None else self.grpc_port
+        return f"{_bracket(self.host)}:{self.rest_port}/{grpc}"
 
 
 def _bracket(host: str) -> str:

@@ -187,7 +187,7 @@ async def test_connect_reads_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     rest = MockTransport(lambda c: 0)
     client = qdpool.connect(transports={"rest": rest}, protocols=("rest",))
     assert client.endpoint.tls and client.endpoint.rest_port == 7000
-    assert client.endpoint.grpc_port == 6334
+    assert client.endpoint.grpc_port is None  # port 7000: gRPC is not guessed
     async with client:
         await client.count("docs")
     assert rest.calls[0].headers["api-key"] == "envkey"

@@ -1,4 +1,4 @@
-"""Endpoint parsing: the scheme alone decides TLS, gRPC defaults to 6334."""
+"""Endpoint parsing: the scheme alone decides TLS; gRPC is 6334 only by Qdrant's convention."""
 
 from __future__ import annotations
 
@@ -20,7 +20,46 @@ def test_http_means_plaintext_whatever_else() -> None:
     ep = Endpoint.from_urls("http://10.0.0.5:7000")
     assert not ep.tls
     assert ep.rest_port == 7000
-    assert ep.grpc_port == 6334
+
+
+@pytest.mark.parametrize(
+    ("url", "grpc_port"),
+    [
+        ("http://10.0.0.5:6333", 6334),  # Qdrant's conventional REST port
+        ("http://localhost", 6334),  # no port means 6333
+        ("https://db.example.com", 6334),
+        ("https://abc-123.eu-central.aws.cloud.qdrant.io:6333", 6334),
+        ("https://abc-123.eu-central.aws.cloud.qdrant.io", 6334),
+        ("https://abc-123.eu-central.aws.cloud.qdrant.io:443", 6334),  # cloud: 6334 anyway
+        ("http://127.0.0.1:37107", None),  # e.g. a test server: gRPC could be anywhere
+        ("http://10.0.0.5:7000", None),
+        ("https://db.example.com:443", None),
+        ("https://qdrant.io.example.com:8443", None),
+        ("https://evilcloud.qdrant.io.attacker:7000", None),
+    ],
+)
+def test_grpc_port_is_derived_only_from_qdrants_convention(url: str, grpc_port: int | None) -> None:
+    ep = Endpoint.from_urls(url)
+    assert ep.grpc_port == grpc_port
+    assert ep.has_grpc is (grpc_port is not None)
+
+
+def test_no_grpc_address_raises_saying_to_pass_grpc_url() -> None:
+    ep = Endpoint.from_urls("http://127.0.0.1:37107")
+    for attribute in ("grpc_url", "grpc_target"):
+        with pytest.raises(InvalidInput, match="pass grpc_url=") as caught:
+            getattr(ep, attribute)
+        assert caught.value.field == "grpc_url"
+        assert "37107" in str(caught.value)
+    assert str(ep) == "127.0.0.1:37107/-"
+    assert ep.rest_url == "http://127.0.0.1:37107"
+
+
+def test_grpc_url_on_any_rest_port_is_taken_as_given() -> None:
+    ep = Endpoint.from_urls("http://127.0.0.1:37107", "http://127.0.0.1:37108")
+    assert ep.grpc_port == 37108
+    assert ep.grpc_url == "http://127.0.0.1:37108"
+    assert ep.grpc_host is None
 
 
 def test_port_defaults_to_qdrants_not_http_default() -> None:

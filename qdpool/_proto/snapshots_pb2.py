@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dqdpool/_proto/snapshots.proto\x12\x0bqdpool.wire\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x15\x43reateSnapshotRequest\x12\x17\n\x0f\x63ollection_name\x18\x01 \x01(\t\"/\n\x14ListSnapshotsRequest\x12\x17\n\x0f\x63ollection_name\x18\x01 \x01(\t\"\x88\x01\n\x13SnapshotDescription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x31\n\rcreation_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04size\x18\x03 \x01(\x03\x12\x15\n\x08\x63hecksum\x18\x04 \x01(\tH\x00\x88\x01\x01\x42\x0b\n\t_checksum\"f\n\x16\x43reateSnapshotResponse\x12>\n\x14snapshot_description\x18\x01 \x01(\x0b\x32 .qdpool.wire.SnapshotDescription\x12\x0c\n\x04time\x18\x02 \x01(\x01\"f\n\x15ListSnapshotsResponse\x12?\n\x15snapshot_descriptions\x18\x01 \x03(\x0b\x32 .qdpool.wire.SnapshotDescription\x12\x0c\n\x04time\x18\x02 \x01(\x01\x32\xad\x01\n\tSnapshots\x12Q\n\x06\x43reate\x12\".qdpool.wire.CreateSnapshotRequest\x1a#.qdpool.wire.CreateSnapshotResponse\x12M\n\x04List\x12!.qdpool.wire.ListSnapshotsRequest\x1a\".qdpool.wire.ListSnapshotsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dqdpool/_proto/snapshots.proto\x12\x0bqdpool.wire\x1a\x1fgoogle/protobuf/timestamp.proto\"0\n\x15\x43reateSnapshotRequest\x12\x17\n\x0f\x63ollection_name\x18\x01 \x01(\t\"/\n\x14ListSnapshotsRequest\x12\x17\n\x0f\x63ollection_name\x18\x01 \x01(\t\"G\n\x15\x44\x65leteSnapshotRequest\x12\x17\n\x0f\x63ollection_name\x18\x01 \x01(\t\x12\x15\n\rsnapshot_name\x18\x02 \x01(\t\"\x1b\n\x19\x43reateFullSnapshotRequest\"\x1a\n\x18ListFullSnapshotsRequest\"2\n\x19\x44\x65leteFullSnapshotRequest\x12\x15\n\rsnapshot_name\x18\x01 \x01(\t\"\x88\x01\n\x13SnapshotDescription\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x31\n\rcreation_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04size\x18\x03 \x01(\x03\x12\x15\n\x08\x63hecksum\x18\x04 \x01(\tH\x00\x88\x01\x01\x42\x0b\n\t_checksum\"f\n\x16\x43reateSnapshotResponse\x12>\n\x14snapshot_description\x18\x01 \x01(\x0b\x32 .qdpool.wire.SnapshotDescription\x12\x0c\n\x04time\x18\x02 \x01(\x01\"f\n\x15ListSnapshotsResponse\x12?\n\x15snapshot_descriptions\x18\x01 \x03(\x0b\x32 .qdpool.wire.SnapshotDescription\x12\x0c\n\x04time\x18\x02 \x01(\x01\"&\n\x16\x44\x65leteSnapshotResponse\x12\x0c\n\x04time\x18\x01 \x01(\x01\x32\x8d\x04\n\tSnapshots\x12Q\n\x06\x43reate\x12\".qdpool.wire.CreateSnapshotRequest\x1a#.qdpool.wire.CreateSnapshotResponse\x12M\n\x04List\x12!.qdpool.wire.ListSnapshotsRequest\x1a\".qdpool.wire.ListSnapshotsResponse\x12Q\n\x06\x44\x65lete\x12\".qdpool.wire.DeleteSnapshotRequest\x1a#.qdpool.wire.DeleteSnapshotResponse\x12Y\n\nCreateFull\x12&.qdpool.wire.CreateFullSnapshotRequest\x1a#.qdpool.wire.CreateSnapshotResponse\x12U\n\x08ListFull\x12%.qdpool.wire.ListFullSnapshotsRequest\x1a\".qdpool.wire.ListSnapshotsResponse\x12Y\n\nDeleteFull\x12&.qdpool.wire.DeleteFullSnapshotRequest\x1a#.qdpool.wire.DeleteSnapshotResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,12 +36,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATESNAPSHOTREQUEST']._serialized_end=127
   _globals['_LISTSNAPSHOTSREQUEST']._serialized_start=129
   _globals['_LISTSNAPSHOTSREQUEST']._serialized_end=176
-  _globals['_SNAPSHOTDESCRIPTION']._serialized_start=179
-  _globals['_SNAPSHOTDESCRIPTION']._serialized_end=315
-  _globals['_CREATESNAPSHOTRESPONSE']._serialized_start=317
-  _globals['_CREATESNAPSHOTRESPONSE']._serialized_end=419
-  _globals['_LISTSNAPSHOTSRESPONSE']._serialized_start=421
-  _globals['_LISTSNAPSHOTSRESPONSE']._serialized_end=523
-  _globals['_SNAPSHOTS']._serialized_start=526
-  _globals['_SNAPSHOTS']._serialized_end=699
+  _globals['_DELETESNAPSHOTREQUEST']._serialized_start=178
+  _globals['_DELETESNAPSHOTREQUEST']._serialized_end=249
+  _globals['_CREATEFULLSNAPSHOTREQUEST']._serialized_start=251
+  _globals['_CREATEFULLSNAPSHOTREQUEST']._serialized_end=278
+  _globals['_LISTFULLSNAPSHOTSREQUEST']._serialized_start=280
+  _globals['_LISTFULLSNAPSHOTSREQUEST']._serialized_end=306
+  _globals['_DELETEFULLSNAPSHOTREQUEST']._serialized_start=308
+  _globals['_DELETEFULLSNAPSHOTREQUEST']._serialized_end=358
+  _globals['_SNAPSHOTDESCRIPTION']._serialized_start=361
+  _globals['_SNAPSHOTDESCRIPTION']._serialized_end=497
+  _globals['_CREATESNAPSHOTRESPONSE']._serialized_start=499
+  _globals['_CREATESNAPSHOTRESPONSE']._serialized_end=601
+  _globals['_LISTSNAPSHOTSRESPONSE']._serialized_start=603
+  _globals['_LISTSNAPSHOTSRESPONSE']._serialized_end=705
+  _globals['_DELETESNAPSHOTRESPONSE']._serialized_start=707
+  _globals['_DELETESNAPSHOTRESPONSE']._serialized_end=745
+  _globals['_SNAPSHOTS']._serialized_start=748
+  _globals['_SNAPSHOTS']._serialized_end=1273
 # @@protoc_insertion_point(module_scope)

@@ -21,6 +21,28 @@ class ListSnapshotsRequest(_message.Message):
     collection_name: str
     def __init__(self, collection_name: _Optional[str] = ...) -> None: ...
 
+class DeleteSnapshotRequest(_message.Message):
+    __slots__ = ("collection_name", "snapshot_name")
+    COLLECTION_NAME_FIELD_NUMBER: _ClassVar[int]
+    SNAPSHOT_NAME_FIELD_NUMBER: _ClassVar[int]
+    collection_name: str
+    snapshot_name: str
+    def __init__(self, collection_name: _Optional[str] = ..., snapshot_name: _Optional[str] = ...) -> None: ...
+
+class CreateFullSnapshotRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListFullSnapshotsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class DeleteFullSnapshotRequest(_message.Message):
+    __slots__ = ("snapshot_name",)
+    SNAPSHOT_NAME_FIELD_NUMBER: _ClassVar[int]
+    snapshot_name: str
+    def __init__(self, snapshot_name: _Optional[str] = ...) -> None: ...
+
 class SnapshotDescription(_message.Message):
     __slots__ = ("name", "creation_time", "size", "checksum")
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -48,3 +70,9 @@ class ListSnapshotsResponse(_message.Message):
     snapshot_descriptions: _containers.RepeatedCompositeFieldContainer[SnapshotDescription]
     time: float
     def __init__(self, snapshot_descriptions: _Optional[_Iterable[_Union[SnapshotDescription, _Mapping]]] = ..., time: _Optional[float] = ...) -> None: ...
+
+class DeleteSnapshotResponse(_message.Message):
+    __slots__ = ("time",)
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    time: float
+    def __init__(self, time: _Optional[float] = ...) -> None: ...

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,11 +33,10 @@ import orjson
 import qdrant_edge as qe
 
 from qdpool.embedded import config as cfg
+from qdpool.embedded import grouping, indexes, matrix, queries, updates
 from qdpool.embedded.convert import (
     PointId,
     parse_bool,
-    parse_dense_vector,
-    parse_float,
     parse_object,
     parse_point_id,
     parse_point_ids,
@@ -48,13 +48,16 @@ from qdpool.embedded.convert import (
 )
 from qdpool.embedded.errors import EngineError, ErrorKind
 from qdpool.embedded.filters import parse_filter
+from qdpool.embedded.queries import parse_order_by
+from qdpool.embedded.vectors import VectorSchema, vector_out
 
 CONFIG_FILE = "collection.json"
 COUNTER_FILE = "operation_id"
 SHARD_DIR = "shard"
 
-_UPSERT_FIELDS = frozenset(("points", "batch", "shard_key", "update_filter", "update_mode"))
-_DELETE_FIELDS = frozenset(("points", "filter", "shard_key"))
+Resolve = Callable[[str], "Collection"]
+"""Looks a collection up by name (``lookup_from``, ``with_lookup``); raises 404 if missing."""
+
 _RETRIEVE_FIELDS = frozenset(("ids", "with_payload", "with_vector", "with_vectors", "shard_key"))
 _COUNT_FIELDS = frozenset(("filter", "exact", "shard_key"))
 _SCROLL_FIELDS = frozenset(
@@ -68,31 +71,6 @@ _SCROLL_FIELDS = frozenset(
         "order_by",
         "shard_key",
     )
-)
-_QUERY_FIELDS = frozenset(
-    (
-        "query",
-        "prefetch",
-        "using",
-        "filter",
-        "params",
-        "score_threshold",
-        "limit",
-        "offset",
-        "with_vector",
-        "with_vectors",
-        "with_payload",
-        "lookup_from",
-        "shard_key",
-    )
-)
-_UPDATE_MODES = {
-    "upsert": qe.UpdateMode.Upsert,
-    "insert_only": qe.UpdateMode.InsertOnly,
-    "update_only": qe.UpdateMode.UpdateOnly,
-}
-_NON_NEAREST_QUERIES = frozenset(
-    ("recommend", "discover", "context", "order_by", "fusion", "rrf", "formula", "sample", "mmr")
 )
 
 
@@ -182,58 +160,82 @@ class Collection:
 
     # -- writes ----------------------------------------------------------------------
 
+    @property
+    def schema(self) -> VectorSchema:
+        """The collection's vector names, read from its current config."""
+        return VectorSchema.from_config(self.config)
+
     def upsert(self, body: Any, wait: bool) -> dict[str, Any]:
         """``PUT /collections/{c}/points``: the ``points`` list form or the ``batch`` form."""
-        body = parse_object(body, "body")
-        reject_unknown_fields(body, _UPSERT_FIELDS, "")
-        if "points" in body and "batch" in body:
-            raise EngineError.format("expected either `points` or `batch`, not both")
-        if "points" in body:
-            points = _points_from_list(body["points"])
-        elif "batch" in body:
-            points = _points_from_batch(body["batch"])
-        else:
-            raise EngineError.format(
-                "data did not match any variant of untagged enum PointInsertOperations"
-            )
-        condition = parse_filter(body.get("update_filter"), "update_filter")
-        mode_name = body.get("update_mode")
-        if mode_name is not None and mode_name not in _UPDATE_MODES:
-            raise EngineError.format(
-                f"update_mode: unknown variant `{mode_name}`, "
-                "expected one of `upsert`, `insert_only`, `update_only`"
-            )
-        mode = _UPDATE_MODES[mode_name] if mode_name else None
-        operation = qe.UpdateOperation.upsert_points(points, condition, mode)
-        return self._apply(operation, wait)
+        return self._apply_all([updates.upsert(body, self.schema)], wait)[0]
 
     def delete_points(self, body: Any, wait: bool) -> dict[str, Any]:
         """``POST /collections/{c}/points/delete``: by ids or by filter."""
-        body = parse_object(body, "body")
-        reject_unknown_fields(body, _DELETE_FIELDS, "")
-        if body.get("points") is not None:
-            ids = cast("list[qe.PointId]", parse_point_ids(body["points"], "points"))
-            operation = qe.UpdateOperation.delete_points(ids)
-        elif body.get("filter") is not None:
-            flt = parse_filter(body["filter"])
-            assert flt is not None
-            operation = qe.UpdateOperation.delete_points_by_filter(flt)
-        else:
-            raise EngineError.format(
-                "data did not match any variant of untagged enum PointsSelector"
-            )
-        return self._apply(operation, wait)
+        return self._apply_all([updates.delete_points(body)], wait)[0]
 
-    def _apply(self, operation: qe.UpdateOperation, wait: bool) -> dict[str, Any]:
-        """Reserve the next operation id (persisted first, so ids never repeat), then apply."""
+    def set_payload(self, body: Any, wait: bool) -> dict[str, Any]:
+        """``POST /collections/{c}/points/payload``: merge keys (at ``key``, if given)."""
+        return self._apply_all([updates.set_payload(body, overwrite=False)], wait)[0]
+
+    def overwrite_payload(self, body: Any, wait: bool) -> dict[str, Any]:
+        """``PUT /collections/{c}/points/payload``: replace the whole payload."""
+        return self._apply_all([updates.set_payload(body, overwrite=True)], wait)[0]
+
+    def delete_payload(self, body: Any, wait: bool) -> dict[str, Any]:
+        """``POST /collections/{c}/points/payload/delete``."""
+        return self._apply_all([updates.delete_payload(body)], wait)[0]
+
+    def clear_payload(self, body: Any, wait: bool) -> dict[str, Any]:
+        """``POST /collections/{c}/points/payload/clear``."""
+        return self._apply_all([updates.clear_payload(body)], wait)[0]
+
+    def update_vectors(self, body: Any, wait: bool) -> dict[str, Any]:
+        """``PUT /collections/{c}/points/vectors``."""
+        return self._apply_all([updates.update_vectors(body, self.schema)], wait)[0]
+
+    def delete_vectors(self, body: Any, wait: bool) -> dict[str, Any]:
+        """``POST /collections/{c}/points/vectors/delete``."""
+        return self._apply_all([updates.delete_vectors(body, self.schema)], wait)[0]
+
+    def batch_update(self, body: Any, wait: bool) -> list[dict[str, Any]]:
+        """``POST /collections/{c}/points/batch``: every operation parsed and checked first."""
+        return self._apply_all(updates.batch(body, self.schema), wait)
+
+    def create_index(self, body: Any, wait: bool) -> dict[str, Any]:
+        """``PUT /collections/{c}/index``: build a payload index in the engine."""
+        field_name, schema = indexes.parse_create(body)
+        operation = qe.UpdateOperation.create_field_index(field_name, schema)
+        return self._apply_all([updates.Planned(operation)], wait)[0]
+
+    def delete_index(self, field_name: str, wait: bool) -> dict[str, Any]:
+        """``DELETE /collections/{c}/index/{field_name}``."""
+        operation = qe.UpdateOperation.delete_field_index(field_name)
+        return self._apply_all([updates.Planned(operation)], wait)[0]
+
+    def _apply_all(self, planned: list[updates.Planned], wait: bool) -> list[dict[str, Any]]:
+        """Apply checked writes in order, each with the next operation id.
+
+        Every write was parsed (vectors, ids, payloads) before this is called; the
+        ids the writes need are checked here, under the lock, before the first is
+        applied, so a refused request writes nothing.
+        """
+        results = []
         with self.write_lock:
             self._check_open()
-            op_id = self._next_op
-            self._next_op += 1
-            os.pwrite(self._counter_fd, b"%020d" % self._next_op, 0)
-            self._call(self._shard.update, operation)
-            self._dirty = True
-        return {"operation_id": op_id, "status": "completed" if wait else "acknowledged"}
+            updates.check_existence(planned, self._existing)
+            for item in planned:
+                op_id = self._next_op
+                self._next_op += 1
+                os.pwrite(self._counter_fd, b"%020d" % self._next_op, 0)
+                self._call(self._shard.update, item.operation)
+                self._dirty = True
+                status = "completed" if wait else "acknowledged"
+                results.append({"operation_id": op_id, "status": status})
+        return results
+
+    def _existing(self, ids: list[PointId]) -> set[PointId]:
+        records = self._call(self._shard.retrieve, ids, False, False)
+        return {point_id_out(r.id) for r in records}
 
     # -- reads -----------------------------------------------------------------------
 
@@ -241,6 +243,7 @@ class Collection:
         """``POST /collections/{c}/points``: points by id; missing ids are left out."""
         body = parse_object(body, "body")
         reject_unknown_fields(body, _RETRIEVE_FIELDS, "")
+        updates.reject_shard_key(body)
         if "ids" not in body:
             raise EngineError.format("missing field `ids`")
         ids = parse_point_ids(body["ids"], "ids")
@@ -249,19 +252,52 @@ class Collection:
         records = self._call(self._shard.retrieve, ids, with_payload, with_vector)
         return [_record(r, with_payload is not False, with_vector is not False) for r in records]
 
+    def get_point(self, raw_id: str) -> dict[str, Any]:
+        """``GET /collections/{c}/points/{id}``: one point with payload and vectors, or 404."""
+        point_id = parse_point_id(int(raw_id) if raw_id.isdigit() else raw_id)
+        records = self._call(self._shard.retrieve, [point_id], True, True)
+        if not records:
+            raise updates.point_not_found(point_id)
+        return _record(records[0], True, True)
+
+    def vectors_of(self, ids: list[PointId], name: str) -> dict[PointId, Any]:
+        """The vector ``name`` of each of ``ids`` that exists (queries by example)."""
+        self.schema.check_name(name)
+        records = self._call(self._shard.retrieve, ids, False, [name])
+        found: dict[PointId, Any] = {}
+        for record in records:
+            vector = record.vector
+            if isinstance(vector, dict):
+                vector = vector.get(name)
+            if vector is None:
+                raise EngineError.wrong_input(
+                    f"Vector `{name}` of point {point_id_out(record.id)} not found"
+                )
+            found[point_id_out(record.id)] = vector
+        return found
+
     def count(self, body: Any) -> dict[str, Any]:
         """``POST /collections/{c}/points/count``."""
         body = parse_object(body, "body")
         reject_unknown_fields(body, _COUNT_FIELDS, "")
+        updates.reject_shard_key(body)
         exact = parse_bool(body.get("exact"), "exact", default=True)
         request = qe.CountRequest(exact=exact, filter=parse_filter(body.get("filter")))
         return {"count": self._call(self._shard.count, request)}
 
     def scroll(self, body: Any) -> dict[str, Any]:
-        """``POST /collections/{c}/points/scroll``: pages ordered by id, ``next_page_offset``."""
+        """``POST /collections/{c}/points/scroll``: by id, or by a payload key (``order_by``)."""
         body = parse_object(body, "body")
         reject_unknown_fields(body, _SCROLL_FIELDS, "")
+        updates.reject_shard_key(body)
         offset = body.get("offset")
+        order_by = body.get("order_by")
+        if order_by is not None and offset is not None:
+            raise EngineError.wrong_input(
+                "Cannot use an `offset` when using `order_by`. The alternative for paging is "
+                "to use `order_by.start_from` and a filter to exclude the IDs that you've "
+                "already seen for the `order_by.start_from` value"
+            )
         with_payload = parse_with_payload(body.get("with_payload"), default=True)
         with_vector = parse_with_vector(_with_vector_field(body), default=False)
         request = qe.ScrollRequest(
@@ -270,71 +306,106 @@ class Collection:
             filter=parse_filter(body.get("filter")),
             with_payload=with_payload,
             with_vector=with_vector,
-            order_by=_order_by(body.get("order_by")),
+            order_by=parse_order_by(order_by, "order_by") if order_by is not None else None,
         )
         records, next_offset = self._call(self._shard.scroll, request)
+        points = [_record(r, with_payload is not False, with_vector is not False) for r in records]
+        if order_by is not None:
+            for point, record in zip(points, records, strict=True):
+                point["order_value"] = record.order_value
+            next_offset = None  # Qdrant pages an ordered scroll with start_from, not an offset
         return {
-            "points": [
-                _record(r, with_payload is not False, with_vector is not False) for r in records
-            ],
+            "points": points,
             "next_page_offset": point_id_out(next_offset) if next_offset is not None else None,
         }
 
-    def query(self, body: Any) -> dict[str, Any]:
-        """``POST /collections/{c}/points/query``: nearest to a dense vector or to a point."""
-        body = parse_object(body, "body")
-        reject_unknown_fields(body, _QUERY_FIELDS, "")
-        if body.get("prefetch"):
-            raise EngineError.unsupported("prefetch")
-        if body.get("lookup_from") is not None:
-            raise EngineError.unsupported("lookup_from")
-        using = body.get("using")
-        if using is not None and not isinstance(using, str):
-            raise EngineError.format("using: invalid type, expected a string")
-        flt = parse_filter(body.get("filter"))
-        query: qe.Query | None = None
-        target = _query_target(body.get("query"))
-        if isinstance(target, list):
-            query = qe.Query.Nearest(target, using=using)
-        elif target is not None:
-            # A point id: search with that point's vector, and leave the point itself
-            # out of the results as Qdrant does.
-            query = qe.Query.Nearest(self._vector_of(target, using or ""), using=using)
-            exclude = qe.Filter(must_not=[qe.HasIdCondition({target})])
-            flt = exclude if flt is None else qe.Filter(must=[flt, exclude])
-        with_payload = parse_with_payload(body.get("with_payload"), default=False)
-        with_vector = parse_with_vector(_with_vector_field(body), default=False)
-        request = qe.QueryRequest(
-            limit=parse_uint(body.get("limit"), "limit", default=10, minimum=1) or 10,
-            offset=parse_uint(body.get("offset"), "offset", default=None),
-            query=query,
-            with_vector=with_vector,
-            with_payload=with_payload,
-            filter=flt,
-            score_threshold=parse_float(body.get("score_threshold"), "score_threshold"),
-            params=_search_params(body.get("params")),
-        )
-        points = self._call(self._shard.query, request)
-        return {"points": [_scored(p) for p in points]}
+    def query(self, body: Any, resolve: Resolve) -> dict[str, Any]:
+        """``POST /collections/{c}/points/query``: the universal query (see ``queries``)."""
+        converted = queries.convert_request(body, self._query_context(resolve))
+        points = self._call(self._shard.query, converted.request)
+        return {"points": [queries.scored_out(p) for p in points]}
 
-    def _vector_of(self, point_id: PointId, name: str) -> list[float]:
-        records = self._call(self._shard.retrieve, [point_id], False, [name])
-        if not records:
-            raise EngineError(ErrorKind.NOT_FOUND, f"Not found: No point with id {point_id} found")
-        vector = records[0].vector
-        if isinstance(vector, dict):
-            vector = vector.get(name)
-        if not isinstance(vector, list):
-            raise EngineError.wrong_input(f"Not existing vector name error: {name}")
-        return vector
+    def query_batch(self, body: Any, resolve: Resolve) -> list[dict[str, Any]]:
+        """``POST /collections/{c}/points/query/batch``: ``{"searches": [query, ...]}``."""
+        body = parse_object(body, "body")
+        reject_unknown_fields(body, frozenset(("searches",)), "")
+        searches = body.get("searches")
+        if not isinstance(searches, list):
+            raise EngineError.format("missing field `searches`")
+        ctx = self._query_context(resolve)
+        requests = []
+        for i, search in enumerate(searches):
+            try:
+                requests.append(queries.convert_request(search, ctx).request)
+            except EngineError as exc:
+                raise _located(exc, f"searches[{i}]") from None
+        if not requests:
+            return []
+        results = self._call(self._shard.query_batch, qe.QueryBatchRequest(requests))
+        return [{"points": [queries.scored_out(p) for p in points]} for points in results]
+
+    def query_groups(self, body: Any, resolve: Resolve) -> dict[str, Any]:
+        """``POST /collections/{c}/points/query/groups`` (grouped in front of the engine)."""
+
+        def lookup_retrieve(name: str) -> grouping.Retrieve:
+            return resolve(name).retrieve_records
+
+        return grouping.query_groups(
+            body,
+            self._query_context(resolve),
+            lambda request: self._call(self._shard.query, request),
+            self.retrieve_records,
+            lookup_retrieve,
+        )
+
+    def retrieve_records(
+        self, ids: list[PointId], with_payload: Any, with_vector: Any
+    ) -> list[qe.Record]:
+        """Engine records by id (groups fetch their hits' payloads and lookups with this)."""
+        return cast(
+            "list[qe.Record]", self._call(self._shard.retrieve, ids, with_payload, with_vector)
+        )
+
+    def facet(self, body: Any) -> dict[str, Any]:
+        """``POST /collections/{c}/facet``: value counts of an indexed payload key."""
+        body = parse_object(body, "body")
+        reject_unknown_fields(body, frozenset(("key", "limit", "filter", "exact", "shard_key")), "")
+        updates.reject_shard_key(body)
+        key = body.get("key")
+        if not isinstance(key, str):
+            raise EngineError.format("missing field `key`")
+        request = qe.FacetRequest(
+            key,
+            limit=parse_uint(body.get("limit"), "limit", default=10, minimum=1) or 10,
+            exact=parse_bool(body.get("exact"), "exact", default=False),
+            filter=parse_filter(body.get("filter")),
+        )
+        response = self._call(self._shard.facet, request)
+        return {"hits": [{"value": _facet_value(h.value), "count": h.count} for h in response.hits]}
+
+    def matrix_pairs(self, body: Any) -> dict[str, Any]:
+        """``POST /collections/{c}/points/search/matrix/pairs``."""
+        return matrix.pairs_out(*self._matrix(body))
+
+    def matrix_offsets(self, body: Any) -> dict[str, Any]:
+        """``POST /collections/{c}/points/search/matrix/offsets``."""
+        return matrix.offsets_out(*self._matrix(body))
+
+    def _matrix(self, body: Any) -> tuple[list[PointId], list[list[qe.ScoredPoint]]]:
+        return matrix.matrix(
+            body,
+            self.schema,
+            lambda request: self._call(self._shard.query, request),
+            lambda requests: self._call(self._shard.query_batch, qe.QueryBatchRequest(requests)),
+        )
+
+    def _query_context(self, resolve: Resolve) -> queries.QueryContext:
+        return queries.QueryContext(self.schema, self, resolve)
 
     def info(self) -> dict[str, Any]:
         """``GET /collections/{c}``: Qdrant's collection info for a single green shard."""
         info = self._call(self._shard.info)
-        schema = {
-            key: {"data_type": str(index.data_type.name).lower(), "points": index.points}
-            for key, index in info.payload_schema.items()
-        }
+        schema = {key: indexes.schema_out(index) for key, index in info.payload_schema.items()}
         result: dict[str, Any] = {
             "status": "green",
             "optimizer_status": "ok",
@@ -375,6 +446,10 @@ def edge_error(exc: Exception) -> EngineError:
         return EngineError.internal(message)
     if message.startswith("Wrong input: "):
         return EngineError(ErrorKind.BAD_REQUEST, message)
+    if message.startswith("No point with id "):
+        return EngineError(ErrorKind.NOT_FOUND, f"Not found: {message} found")
+    if message.startswith("Validation failed: "):
+        return EngineError(ErrorKind.VALIDATION, f"Validation error in JSON body: [{message}]")
     return EngineError.wrong_input(message)
 
 
@@ -384,156 +459,25 @@ def _with_vector_field(body: dict[str, Any]) -> Any:
     return body.get("with_vectors") if value is None else value
 
 
-def _points_from_list(raw: Any) -> list[qe.Point]:
-    if not isinstance(raw, list):
-        raise EngineError.format("points: invalid type, expected a sequence")
-    points = []
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise EngineError.format(f"points[{i}]: invalid type, expected a map")
-        if "id" not in item:
-            raise EngineError.format(f"points[{i}]: missing field `id`")
-        if "vector" not in item:
-            raise EngineError.format(f"points[{i}]: missing field `vector`")
-        payload = item.get("payload")
-        if payload is not None and not isinstance(payload, dict):
-            raise EngineError.format(f"points[{i}].payload: invalid type, expected a map")
-        vector = _point_vector(item["vector"], f"points[{i}].vector")
-        points.append(_point(parse_point_id(item["id"]), vector, payload, f"points[{i}]"))
-    return points
-
-
-def _points_from_batch(raw: Any) -> list[qe.Point]:
-    batch = parse_object(raw, "batch")
-    ids = parse_point_ids(batch.get("ids"), "batch.ids")
-    vectors = batch.get("vectors")
-    payloads = batch.get("payloads")
-    if payloads is not None and (not isinstance(payloads, list) or len(payloads) != len(ids)):
-        raise EngineError.wrong_input("number of ids and payloads must be equal")
-    per_point: list[Any]
-    if isinstance(vectors, list):
-        per_point = vectors
-    elif isinstance(vectors, dict):
-        columns = {name: col for name, col in vectors.items()}
-        if any(not isinstance(c, list) or len(c) != len(ids) for c in columns.values()):
-            raise EngineError.wrong_input("number of ids and vectors must be equal")
-        per_point = [{name: col[i] for name, col in columns.items()} for i in range(len(ids))]
-    else:
-        raise EngineError.format("batch.vectors: expected a list or a map of named lists")
-    if len(per_point) != len(ids):
-        raise EngineError.wrong_input("number of ids and vectors must be equal")
-    points = []
-    for i, point_id in enumerate(ids):
-        payload = payloads[i] if payloads is not None else None
-        if payload is not None and not isinstance(payload, dict):
-            raise EngineError.format(f"batch.payloads[{i}]: invalid type, expected a map")
-        vector = _point_vector(per_point[i], f"batch.vectors[{i}]")
-        points.append(_point(point_id, vector, payload, f"batch[{i}]"))
-    return points
-
-
-def _point(point_id: PointId, vector: Any, payload: Any, path: str) -> qe.Point:
-    """Build an engine point; its conversion is what checks the vector's elements."""
-    try:
-        return qe.Point(point_id, vector, payload)
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise EngineError.format(_explain(vector, f"{path}.vector") or f"{path}: {exc}") from None
-
-
-def _explain(vector: Any, path: str) -> str | None:
-    """Name the first element the engine could not read as a number (only on the error path)."""
-    if isinstance(vector, dict):
-        for name, value in vector.items():
-            found = _explain(value, f"{path}.{name}")
-            if found:
-                return found
-        return None
-    for i, x in enumerate(vector):
-        if isinstance(x, bool) or not isinstance(x, int | float):
-            return f"{path}[{i}]: invalid type: {type(x).__name__} {x!r}, expected f32"
-    return None
-
-
-def _point_vector(raw: Any, path: str) -> list[float] | dict[str, Any]:
-    """A dense vector, or ``{name: dense vector}`` for named vectors."""
-    if isinstance(raw, dict):
-        return {name: parse_dense_vector(v, f"{path}.{name}") for name, v in raw.items()}
-    return parse_dense_vector(raw, path)
-
-
-def _query_target(raw: Any) -> list[float] | PointId | None:
-    """The ``query`` field: a dense vector, a point id, or ``{"nearest": either}``."""
-    if raw is None:
-        return None
-    if isinstance(raw, list):
-        if raw and isinstance(raw[0], list):
-            raise EngineError.unsupported("multivector queries")
-        return parse_dense_vector(raw, "query")
-    if isinstance(raw, int | str):
-        return parse_point_id(raw)
-    if isinstance(raw, dict):
-        if "nearest" in raw:
-            return _query_target(raw["nearest"])
-        if "indices" in raw or "values" in raw:
-            raise EngineError.unsupported("sparse vector queries")
-        kinds = _NON_NEAREST_QUERIES.intersection(raw)
-        if kinds:
-            raise EngineError.unsupported(f"`{sorted(kinds)[0]}` queries")
-    raise EngineError.format(
-        "query: data did not match any variant of untagged enum QueryInterface"
-    )
-
-
-def _search_params(raw: Any) -> qe.SearchParams | None:
-    """``params``: ``hnsw_ef``, ``exact`` and ``indexed_only`` are honoured; the rest are hints."""
-    if raw is None:
-        return None
-    params = parse_object(raw, "params")
-    return qe.SearchParams(
-        hnsw_ef=parse_uint(params.get("hnsw_ef"), "params.hnsw_ef", default=None),
-        exact=parse_bool(params.get("exact"), "params.exact", default=False),
-        indexed_only=parse_bool(params.get("indexed_only"), "params.indexed_only", default=False),
-    )
-
-
-def _order_by(raw: Any) -> qe.OrderBy | None:
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        return qe.OrderBy(raw)
-    spec = parse_object(raw, "order_by")
-    key = spec.get("key")
-    if not isinstance(key, str):
-        raise EngineError.format("order_by: missing field `key`")
-    direction = spec.get("direction")
-    if direction not in (None, "asc", "desc"):
-        raise EngineError.format(
-            f"order_by.direction: unknown variant `{direction}`, expected `asc` or `desc`"
-        )
-    start = spec.get("start_from")
-    return qe.OrderBy(
-        key,
-        direction=qe.Direction.Desc if direction == "desc" else qe.Direction.Asc,
-        start_from=start,
-    )
-
-
 def _record(record: qe.Record, with_payload: bool, with_vector: bool) -> dict[str, Any]:
     return {
         "id": point_id_out(record.id),
         "payload": record.payload if with_payload else None,
-        "vector": record.vector if with_vector else None,
+        "vector": vector_out(record.vector) if with_vector else None,
     }
 
 
-def _scored(point: qe.ScoredPoint) -> dict[str, Any]:
-    return {
-        "id": point_id_out(point.id),
-        "version": point.version,
-        "score": point.score,
-        "payload": point.payload,
-        "vector": point.vector,
-    }
+def _facet_value(value: Any) -> Any:
+    """Facet values as Qdrant writes them (UUIDs as strings)."""
+    return value if isinstance(value, str | int | bool) else str(value)
+
+
+def _located(exc: EngineError, where: str) -> EngineError:
+    """Prefix a format error's detail with where in a batch request it was found."""
+    prefix = "Format error in JSON body: "
+    if exc.message.startswith(prefix):
+        return EngineError(exc.kind, f"{prefix}{where}.{exc.message[len(prefix) :]}")
+    return exc
 
 
 def _fsync_dir(directory: Path) -> None:

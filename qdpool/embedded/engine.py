@@ -14,8 +14,14 @@ get) stay on the loop because a thread hop would cost more than the call.
 On disk (``path``)::
 
     collections/{name}/...      one directory per collection (see collection.py)
+    aliases.json                the alias table (see aliases.py)
     node_id                     this node's id, used in snapshot names
     snapshots/{name}/...        snapshots, unless snapshots_path says elsewhere
+    snapshots/full-snapshot-*   full-storage snapshots
+
+An alias resolves wherever a collection name does (``_get``), except where
+Qdrant does not resolve it either: creating a collection (the name clashes) and
+deleting one (only a real name is deleted; its aliases go with it).
 
 Without ``path`` everything lives in a temporary directory removed by ``close``.
 """
@@ -23,12 +29,14 @@ Without ``path`` everything lives in a temporary directory removed by ``close``.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 import secrets
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,16 +45,27 @@ from typing import Any
 
 from qdpool import operations as ops
 from qdpool.embedded import config as cfg
-from qdpool.embedded import snapshots
-from qdpool.embedded.collection import CONFIG_FILE, Collection
+from qdpool.embedded import config_update, snapshots, telemetry
+from qdpool.embedded.aliases import Aliases, alias_clash
+from qdpool.embedded.collection import CONFIG_FILE, COUNTER_FILE, Collection
 from qdpool.embedded.errors import EngineError, ErrorKind
 from qdpool.operations.spec import Operation
 
 log = logging.getLogger(__name__)
 
 # Operations answered on the event loop: they touch only in-memory state.
-_INLINE_OPS = frozenset((ops.LIST_COLLECTIONS, ops.COLLECTION_EXISTS, ops.CLUSTER_STATUS))
+_INLINE_OPS = frozenset(
+    (
+        ops.LIST_COLLECTIONS,
+        ops.COLLECTION_EXISTS,
+        ops.CLUSTER_STATUS,
+        ops.GET_ALIASES,
+        ops.GET_COLLECTION_ALIASES,
+    )
+)
 _DELETED_PREFIX = ".deleted-"
+# A collection being replaced by a snapshot recovery: kept until the recovered one is in place.
+_REPLACED_PREFIX = ".replaced-"
 
 Handler = Callable[[str | None, Any, dict[str, str]], Any]
 
@@ -85,8 +104,11 @@ class Engine:
         self.snapshots_dir.mkdir(parents=True, exist_ok=True)
         self.node_id = _node_id(root)
         self.search_threads = search_threads
+        self.started_at = dt.datetime.now(dt.UTC)
+        self.aliases = Aliases(root)
         self._lock = threading.Lock()
         self._collections: dict[str, Collection] = {}
+        self._flushed_at: dict[str, float] = {}
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qdpool-shard")
         self._closed = False
         self._handlers: dict[Operation[Any], Handler] = {
@@ -99,11 +121,51 @@ class Engine:
             ops.DELETE_POINTS: lambda c, b, p: self._get(c).delete_points(b, _wait(p)),
             ops.RETRIEVE: lambda c, b, p: self._get(c).retrieve(b),
             ops.COUNT: lambda c, b, p: self._get(c).count(b),
-            ops.QUERY_POINTS: lambda c, b, p: self._get(c).query(b),
+            ops.QUERY_POINTS: lambda c, b, p: self._get(c).query(b, self._get),
             ops.SCROLL: lambda c, b, p: self._get(c).scroll(b),
+            # --- data plane (embedded): points, payload, indexes, query variants
+            ops.GET_POINT: lambda c, b, p: self._get(c).get_point(p.get("id", "")),
+            ops.SET_PAYLOAD: lambda c, b, p: self._get(c).set_payload(b, _wait(p)),
+            ops.OVERWRITE_PAYLOAD: lambda c, b, p: self._get(c).overwrite_payload(b, _wait(p)),
+            ops.DELETE_PAYLOAD: lambda c, b, p: self._get(c).delete_payload(b, _wait(p)),
+            ops.CLEAR_PAYLOAD: lambda c, b, p: self._get(c).clear_payload(b, _wait(p)),
+            ops.UPDATE_VECTORS: lambda c, b, p: self._get(c).update_vectors(b, _wait(p)),
+            ops.DELETE_VECTORS: lambda c, b, p: self._get(c).delete_vectors(b, _wait(p)),
+            ops.BATCH_UPDATE_POINTS: lambda c, b, p: self._get(c).batch_update(b, _wait(p)),
+            ops.CREATE_PAYLOAD_INDEX: lambda c, b, p: self._get(c).create_index(b, _wait(p)),
+            ops.DELETE_PAYLOAD_INDEX: lambda c, b, p: self._get(c).delete_index(
+                p.get("field_name", ""), _wait(p)
+            ),
+            ops.QUERY_BATCH_POINTS: lambda c, b, p: self._get(c).query_batch(b, self._get),
+            ops.QUERY_POINTS_GROUPS: lambda c, b, p: self._get(c).query_groups(b, self._get),
+            ops.FACET: lambda c, b, p: self._get(c).facet(b),
+            ops.SEARCH_MATRIX_PAIRS: lambda c, b, p: self._get(c).matrix_pairs(b),
+            ops.SEARCH_MATRIX_OFFSETS: lambda c, b, p: self._get(c).matrix_offsets(b),
+            # --- end data plane
             ops.CREATE_SNAPSHOT: self._create_snapshot,
             ops.LIST_SNAPSHOTS: self._list_snapshots,
             ops.CLUSTER_STATUS: lambda c, b, p: {"status": "disabled"},
+            # --- collections data plane: configuration, aliases, snapshots, telemetry
+            ops.UPDATE_COLLECTION: self._update_collection,
+            ops.UPDATE_COLLECTION_ALIASES: self._update_aliases,
+            ops.GET_ALIASES: lambda c, b, p: self.aliases.describe(),
+            ops.GET_COLLECTION_ALIASES: lambda c, b, p: self.aliases.describe(self._get(c).name),
+            ops.COLLECTION_CLUSTER_INFO: self._cluster_info,
+            ops.DELETE_SNAPSHOT: self._delete_snapshot,
+            ops.DOWNLOAD_SNAPSHOT: self._download_snapshot,
+            ops.RECOVER_SNAPSHOT: self._recover_snapshot,
+            ops.UPLOAD_SNAPSHOT: self._upload_snapshot,
+            ops.CREATE_FULL_SNAPSHOT: self._create_full_snapshot,
+            ops.LIST_FULL_SNAPSHOTS: lambda c, b, p: snapshots.list_full_snapshots(
+                self.snapshots_dir
+            ),
+            ops.DELETE_FULL_SNAPSHOT: lambda c, b, p: snapshots.delete_snapshot(
+                self.snapshots_dir, _snapshot_name(p)
+            ),
+            ops.DOWNLOAD_FULL_SNAPSHOT: lambda c, b, p: snapshots.snapshot_path(
+                self.snapshots_dir, _snapshot_name(p)
+            ),
+            ops.TELEMETRY: self._telemetry,
         }
         self._load_all()
 
@@ -146,7 +208,12 @@ class Engine:
         """Persist every collection's segments (called periodically and at shutdown)."""
         with self._lock:
             collections = list(self._collections.values())
+        now = time.monotonic()
         for collection in collections:
+            interval = collection.config["optimizer_config"].get("flush_interval_sec") or 0
+            if now - self._flushed_at.get(collection.name, float("-inf")) < interval:
+                continue
+            self._flushed_at[collection.name] = now
             try:
                 collection.flush()
             except EngineError as exc:
@@ -169,8 +236,9 @@ class Engine:
     # -- collections -----------------------------------------------------------------
 
     def _get(self, name: str | None) -> Collection:
+        """The collection ``name`` (or the alias ``name``) designates."""
         with self._lock:
-            collection = self._collections.get(name or "")
+            collection = self._collections.get(self.aliases.resolve(name or ""))
         if collection is None:
             raise EngineError.collection_not_found(name or "")
         return collection
@@ -181,11 +249,16 @@ class Engine:
         return {"collections": [{"name": n} for n in names]}
 
     def _get_collection(self, name: str | None, _b: Any, _p: dict[str, str]) -> Any:
-        return self._get(name).info()
+        info = self._get(name).info()
+        # Qdrant 1.18's CollectionInfo: no creation time; updates are applied before
+        # their answer, so the update queue is always empty.
+        info.pop("created_at", None)
+        info["update_queue"] = {"length": 0}
+        return info
 
     def _collection_exists(self, name: str | None, _b: Any, _p: dict[str, str]) -> Any:
         with self._lock:
-            return {"exists": (name or "") in self._collections}
+            return {"exists": self.aliases.resolve(name or "") in self._collections}
 
     def _create_collection(self, name: str | None, body: Any, _p: dict[str, str]) -> Any:
         name = name or ""
@@ -195,6 +268,8 @@ class Engine:
             self._check_open()
             if name in self._collections:
                 raise EngineError.collection_exists(name)
+            if self.aliases.is_alias(name):
+                raise alias_clash(name)
             directory = self.collections_dir / name
             if directory.exists():  # left over from a crash before the commit mark
                 shutil.rmtree(directory)
@@ -215,6 +290,7 @@ class Engine:
             if collection is None:
                 return False
             collection.close()
+            self.aliases.remove_collection(name)
             # Rename first so a crash mid-removal never leaves a half collection behind.
             doomed = self.collections_dir / f"{_DELETED_PREFIX}{uuid.uuid4().hex}"
             os.replace(collection.directory, doomed)
@@ -228,12 +304,156 @@ class Engine:
         collection = self._get(name)
         return snapshots.list_snapshots(self.snapshots_dir, collection.name)
 
+    def _delete_snapshot(self, name: str | None, _b: Any, params: dict[str, str]) -> Any:
+        collection = self._get(name)
+        return snapshots.delete_snapshot(
+            self.snapshots_dir / collection.name, _snapshot_name(params)
+        )
+
+    def _download_snapshot(self, name: str | None, _b: Any, params: dict[str, str]) -> Path:
+        """The snapshot's file, for the REST door to stream (not a JSON result)."""
+        collection = self._get(name)
+        return snapshots.snapshot_path(self.snapshots_dir / collection.name, _snapshot_name(params))
+
+    def _create_full_snapshot(self, _c: str | None, _b: Any, _p: dict[str, str]) -> Any:
+        with self._lock:
+            collections = sorted(self._collections.values(), key=lambda c: c.name)
+        return snapshots.create_full_snapshot(
+            collections, self.root / "aliases.json", self.snapshots_dir
+        )
+
+    def _recover_snapshot(self, name: str | None, body: Any, params: dict[str, str]) -> Any:
+        """``PUT /collections/{c}/snapshots/recover``: replace (or create) ``c`` from a snapshot."""
+        request = _parse_recover(body)
+        archive, downloaded = snapshots.fetch(
+            request["location"], request.get("api_key"), self.snapshots_dir
+        )
+        try:
+            snapshots.verify_checksum(archive, request.get("checksum"))
+            self._restore(name or "", archive)
+        finally:
+            if downloaded:
+                archive.unlink(missing_ok=True)
+        return True
+
+    def _upload_snapshot(self, name: str | None, body: Any, params: dict[str, str]) -> Any:
+        """``POST /collections/{c}/snapshots/upload``: ``body`` is ``{"path"}`` of the saved upload.
+
+        The REST door stores the uploaded file first and removes it after this returns.
+        """
+        _priority(params.get("priority"))
+        archive = Path(body["path"])
+        snapshots.verify_checksum(archive, params.get("checksum"))
+        self._restore(name or "", archive)
+        return True
+
+    def _restore(self, name: str, archive: Path) -> None:
+        """Unpack ``archive`` beside the collections, then swap it in under the lock.
+
+        The staging directory carries the deleted-prefix until it is renamed into
+        place, so a crash mid-recovery leaves nothing that the next start would load.
+        """
+        cfg.validate_collection_name(name)
+        staging = self.collections_dir / f"{_DELETED_PREFIX}restore-{uuid.uuid4().hex}"
+        doomed: Path | None = None
+        try:
+            meta = snapshots.extract_collection(archive, staging)
+            with self._lock:
+                self._check_open()
+                target = self.aliases.resolve(name)
+                meta["name"] = target
+                config_update.write_config(staging, meta)
+                old = self._collections.pop(target, None)
+                if old is not None:
+                    old.close()
+                    # Operation ids keep increasing across the recovery.
+                    counter = old.directory / COUNTER_FILE
+                    if counter.exists():
+                        shutil.copyfile(counter, staging / COUNTER_FILE)
+                    doomed = self.collections_dir / f"{_REPLACED_PREFIX}{uuid.uuid4().hex}"
+                    os.replace(old.directory, doomed)
+                final = self.collections_dir / target
+                os.replace(staging, final)
+                _fsync_dir(self.collections_dir)
+                try:
+                    self._collections[target] = Collection.load(final, self.search_threads)
+                except Exception as exc:
+                    raise EngineError.wrong_input(
+                        f"cannot open the snapshot's shard: {str(exc).splitlines()[0]}"
+                    ) from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            if doomed is not None:
+                shutil.rmtree(doomed, ignore_errors=True)
+
+    def _update_collection(self, name: str | None, body: Any, _p: dict[str, str]) -> Any:
+        """``PATCH /collections/{c}``: store the new config and reopen the shard with it.
+
+        Qdrant Edge checks on reopening whether the shard can take the new
+        configuration; if not, the old one is written back and reopened, and the
+        request fails with the engine's reason.
+        """
+        with self._lock:
+            self._check_open()
+            collection = self._collections.get(self.aliases.resolve(name or ""))
+            if collection is None:
+                raise EngineError.collection_not_found(name or "")
+            new_config = config_update.apply_update(collection.config, body)
+            if new_config == collection.config:
+                return True
+            directory = collection.directory
+            old_meta = config_update.read_meta(directory)
+            collection.close()
+            config_update.write_config(directory, {**old_meta, "config": new_config})
+            try:
+                self._collections[collection.name] = Collection.load(directory, self.search_threads)
+            except Exception as exc:
+                config_update.write_config(directory, old_meta)
+                self._collections[collection.name] = Collection.load(directory, self.search_threads)
+                raise EngineError.wrong_input(
+                    f"cannot apply the update: {str(exc).splitlines()[0]}"
+                ) from None
+        return True
+
+    def _update_aliases(self, _c: str | None, body: Any, _p: dict[str, str]) -> Any:
+        with self._lock:  # no collection appears or disappears while the actions apply
+            return self.aliases.apply(body, lambda n: n in self._collections)
+
+    def _cluster_info(self, name: str | None, _b: Any, _p: dict[str, str]) -> Any:
+        """``GET /collections/{c}/cluster`` for one node holding the collection's one shard."""
+        collection = self._get(name)
+        return {
+            "peer_id": self.node_id,
+            "shard_count": 1,
+            "local_shards": [
+                {
+                    "shard_id": 0,
+                    "points_count": collection.info()["points_count"],
+                    "state": "Active",
+                }
+            ],
+            "remote_shards": [],
+            "shard_transfers": [],
+        }
+
+    def _telemetry(self, _c: str | None, _b: Any, params: dict[str, str]) -> Any:
+        with self._lock:
+            names = sorted(self._collections)
+        return telemetry.telemetry(self.node_id, self.started_at, self.root, names, params)
+
     def _check_open(self) -> None:
         if self._closed:
             raise EngineError(ErrorKind.UNAVAILABLE, "Service unavailable: the server is stopping")
 
     def _load_all(self) -> None:
-        """Open every committed collection; clear away interrupted creates and deletes."""
+        """Open every committed collection; clear away interrupted creates and deletes.
+
+        A collection set aside by a recovery that did not finish (``.replaced-``) is put
+        back if its recovered successor never arrived, and dropped otherwise.
+        """
+        for directory in sorted(self.collections_dir.iterdir()):
+            if directory.name.startswith(_REPLACED_PREFIX):
+                _settle_replaced(directory, self.collections_dir)
         for directory in sorted(self.collections_dir.iterdir()):
             if not directory.is_dir():
                 continue
@@ -243,6 +463,30 @@ class Engine:
                 continue
             collection = Collection.load(directory, self.search_threads)
             self._collections[collection.name] = collection
+
+
+def _settle_replaced(directory: Path, collections_dir: Path) -> None:
+    try:
+        name = config_update.read_meta(directory)["name"]
+    except (OSError, ValueError, KeyError):
+        shutil.rmtree(directory, ignore_errors=True)
+        return
+    final = collections_dir / name
+    if (final / CONFIG_FILE).exists():
+        shutil.rmtree(directory, ignore_errors=True)
+        return
+    log.info("restoring %s, replaced by a recovery that did not finish", name)
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(directory, final)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make renames inside ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _wait(params: dict[str, str]) -> bool:
@@ -256,6 +500,43 @@ def _wait(params: dict[str, str]) -> bool:
         ErrorKind.FORMAT,
         f"Query deserialize error: wait: provided string was not `true` or `false`: {value}",
     )
+
+
+def _snapshot_name(params: dict[str, str]) -> str:
+    """The ``{snapshot_name}`` path parameter (the REST door passes path parts in params)."""
+    name = params.get("snapshot_name")
+    if not name:
+        raise EngineError.format("missing path parameter `snapshot_name`")
+    return name
+
+
+_RECOVER_FIELDS = frozenset(("location", "priority", "checksum", "api_key"))
+
+
+def _parse_recover(body: Any) -> dict[str, Any]:
+    """A ``SnapshotRecover`` body: ``location`` (required), ``priority``, ``checksum``, key."""
+    if not isinstance(body, dict):
+        raise EngineError.format("missing field `location`")
+    for key, value in body.items():
+        if key not in _RECOVER_FIELDS:
+            raise EngineError.format(
+                f"unknown field `{key}`, expected one of `location`, `priority`, `checksum`, "
+                "`api_key`"
+            )
+        if value is not None and not isinstance(value, str):
+            raise EngineError.format(f"{key}: invalid type, expected a string")
+    if not body.get("location"):
+        raise EngineError.format("missing field `location`")
+    _priority(body.get("priority"))
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def _priority(value: str | None) -> None:
+    """Every priority means the same on one node: the snapshot's data replaces the local data."""
+    if value not in (None, "no_sync", "snapshot", "replica"):
+        raise EngineError.format(
+            f"priority: unknown variant `{value}`, expected one of `no_sync`, `snapshot`, `replica`"
+        )
 
 
 def _node_id(root: Path) -> int:

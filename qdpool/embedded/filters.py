@@ -28,6 +28,11 @@ def parse_filter(value: Any, field: str = "filter") -> qe.Filter | None:
     return _filter(value, field)
 
 
+def parse_condition(value: Any, path: str) -> Any:
+    """One filter condition on its own (formula expressions embed them)."""
+    return _condition(value, path)
+
+
 def _filter(value: Any, path: str) -> qe.Filter:
     if not isinstance(value, dict):
         raise _error(path, "expected a filter object")
@@ -192,7 +197,13 @@ def _range(value: Any, path: str) -> qe.RangeFloat | qe.RangeDateTime:
     if any(isinstance(v, str) for v in bounds.values()):
         if not all(isinstance(v, str) for v in bounds.values()):
             raise _error(path, "a range mixes datetimes and numbers")
-        return qe.RangeDateTime(**bounds)
+        try:
+            return qe.RangeDateTime(**bounds)
+        except (TypeError, ValueError) as exc:
+            # Qdrant reads the range as an untagged enum, so a bad datetime is a format error.
+            raise _error(
+                path, f"data did not match any variant of untagged enum RangeInterface ({exc})"
+            ) from None
     for name, v in bounds.items():
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise _error(f"{path}.{name}", "expected a number or a datetime string")
@@ -225,7 +236,12 @@ def _geo_point(value: Any, path: str) -> qe.GeoPoint:
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise _error(f"{path}.{name}", "expected a number")
         coordinates.append(float(v))
-    return qe.GeoPoint(lon=coordinates[0], lat=coordinates[1])
+    lon, lat = coordinates
+    if not -180.0 <= lon <= 180.0:
+        raise _error(f"{path}.lon", f"Wrong longitude {lon}: must be in range [-180, 180]")
+    if not -90.0 <= lat <= 90.0:
+        raise _error(f"{path}.lat", f"Wrong latitude {lat}: must be in range [-90, 90]")
+    return qe.GeoPoint(lon=lon, lat=lat)
 
 
 def _geo_box(value: Any, path: str) -> qe.GeoBoundingBox:

@@ -30,6 +30,7 @@ from qdpool.embedded.auth import ApiKeys, Denial, presented_key
 from qdpool.embedded.engine import Engine
 from qdpool.embedded.errors import EngineError, ErrorKind
 from qdpool.embedded.faults import FaultInjector, FaultRule
+from qdpool.embedded.rest_files import FILE_HANDLERS
 from qdpool.embedded.version import version_info
 from qdpool.operations.spec import Operation
 
@@ -54,7 +55,10 @@ def create_app(engine: Engine, faults: FaultInjector, keys: ApiKeys) -> web.Appl
     # 413 into the 400 that Qdrant answers.
     app = web.Application(client_max_size=MAX_BODY)
     for op in ops.ALL:
-        app.router.add_route(op.rest_method, op.rest_path, door.operation_handler(op))
+        # Snapshot downloads and uploads move files, not JSON (rest_files).
+        special = FILE_HANDLERS.get(op)
+        handler = special(door, op) if special else door.operation_handler(op)
+        app.router.add_route(op.rest_method, op.rest_path, handler)
     for path in _HEALTH_TEXT:
         app.router.add_get(path, door.health_handler(path))
     app.router.add_get("/qdpool/faults", door.get_faults)
@@ -102,7 +106,10 @@ class _RestDoor:
             return _json(version_info())
         try:
             body = await self._read_body(request) if request.method in _BODY_METHODS else None
-            result = await self.engine.run(op, collection, body, dict(request.query))
+            params = dict(request.query)
+            # Path parameters other than the collection (a point id, an index's field name).
+            params.update((k, v) for k, v in request.match_info.items() if k != "collection")
+            result = await self.engine.run(op, collection, body, params)
         except EngineError as exc:
             return _error(exc.http_status, exc.message, started)
         except ConnectionError:

@@ -10,18 +10,59 @@ from __future__ import annotations
 
 from typing import Any
 
+from qdpool.operations.aliases import (
+    GET_ALIASES,
+    GET_COLLECTION_ALIASES,
+    UPDATE_COLLECTION_ALIASES,
+)
 from qdpool.operations.collections import (
+    COLLECTION_CLUSTER_INFO,
     COLLECTION_EXISTS,
     CREATE_COLLECTION,
     DELETE_COLLECTION,
     GET_COLLECTION,
     LIST_COLLECTIONS,
+    UPDATE_COLLECTION,
 )
-from qdpool.operations.points import COUNT, DELETE_POINTS, RETRIEVE, SCROLL, UPSERT
+from qdpool.operations.indexes import CREATE_PAYLOAD_INDEX, DELETE_PAYLOAD_INDEX
+from qdpool.operations.payload import (
+    CLEAR_PAYLOAD,
+    DELETE_PAYLOAD,
+    OVERWRITE_PAYLOAD,
+    SET_PAYLOAD,
+)
+from qdpool.operations.points import (
+    BATCH_UPDATE_POINTS,
+    COUNT,
+    DELETE_POINTS,
+    GET_POINT,
+    RETRIEVE,
+    SCROLL,
+    UPSERT,
+)
 from qdpool.operations.query import QUERY_POINTS
-from qdpool.operations.service import CLUSTER_STATUS, HEALTH
-from qdpool.operations.snapshots import CREATE_SNAPSHOT, LIST_SNAPSHOTS
+from qdpool.operations.search import (
+    FACET,
+    QUERY_BATCH_POINTS,
+    QUERY_POINTS_GROUPS,
+    SEARCH_MATRIX_OFFSETS,
+    SEARCH_MATRIX_PAIRS,
+)
+from qdpool.operations.service import CLUSTER_STATUS, HEALTH, TELEMETRY
+from qdpool.operations.snapshots import (
+    CREATE_FULL_SNAPSHOT,
+    CREATE_SNAPSHOT,
+    DELETE_FULL_SNAPSHOT,
+    DELETE_SNAPSHOT,
+    DOWNLOAD_FULL_SNAPSHOT,
+    DOWNLOAD_SNAPSHOT,
+    LIST_FULL_SNAPSHOTS,
+    LIST_SNAPSHOTS,
+    RECOVER_SNAPSHOT,
+    UPLOAD_SNAPSHOT,
+)
 from qdpool.operations.spec import GrpcCodec, Operation
+from qdpool.operations.vectors import DELETE_VECTORS, UPDATE_VECTORS
 
 ALL: tuple[Operation[Any], ...] = (
     CREATE_COLLECTION,
@@ -39,27 +80,85 @@ ALL: tuple[Operation[Any], ...] = (
     LIST_SNAPSHOTS,
     CLUSTER_STATUS,
     HEALTH,
+    GET_POINT,
+    SET_PAYLOAD,
+    OVERWRITE_PAYLOAD,
+    DELETE_PAYLOAD,
+    CLEAR_PAYLOAD,
+    UPDATE_VECTORS,
+    DELETE_VECTORS,
+    BATCH_UPDATE_POINTS,
+    CREATE_PAYLOAD_INDEX,
+    DELETE_PAYLOAD_INDEX,
+    QUERY_BATCH_POINTS,
+    QUERY_POINTS_GROUPS,
+    FACET,
+    SEARCH_MATRIX_PAIRS,
+    SEARCH_MATRIX_OFFSETS,
+    UPDATE_COLLECTION,
+    UPDATE_COLLECTION_ALIASES,
+    GET_ALIASES,
+    GET_COLLECTION_ALIASES,
+    COLLECTION_CLUSTER_INFO,
+    DELETE_SNAPSHOT,
+    DOWNLOAD_SNAPSHOT,
+    RECOVER_SNAPSHOT,
+    UPLOAD_SNAPSHOT,
+    CREATE_FULL_SNAPSHOT,
+    LIST_FULL_SNAPSHOTS,
+    DELETE_FULL_SNAPSHOT,
+    DOWNLOAD_FULL_SNAPSHOT,
+    TELEMETRY,
 )
 
 NAMES: frozenset[str] = frozenset(op.name for op in ALL)
 
 __all__ = [
     "ALL",
+    "BATCH_UPDATE_POINTS",
+    "CLEAR_PAYLOAD",
     "CLUSTER_STATUS",
+    "COLLECTION_CLUSTER_INFO",
     "COLLECTION_EXISTS",
     "COUNT",
     "CREATE_COLLECTION",
+    "CREATE_FULL_SNAPSHOT",
+    "CREATE_PAYLOAD_INDEX",
     "CREATE_SNAPSHOT",
     "DELETE_COLLECTION",
+    "DELETE_FULL_SNAPSHOT",
+    "DELETE_PAYLOAD",
+    "DELETE_PAYLOAD_INDEX",
     "DELETE_POINTS",
+    "DELETE_SNAPSHOT",
+    "DELETE_VECTORS",
+    "DOWNLOAD_FULL_SNAPSHOT",
+    "DOWNLOAD_SNAPSHOT",
+    "FACET",
+    "GET_ALIASES",
     "GET_COLLECTION",
+    "GET_COLLECTION_ALIASES",
+    "GET_POINT",
     "HEALTH",
     "LIST_COLLECTIONS",
+    "LIST_FULL_SNAPSHOTS",
     "LIST_SNAPSHOTS",
     "NAMES",
+    "OVERWRITE_PAYLOAD",
+    "QUERY_BATCH_POINTS",
     "QUERY_POINTS",
+    "QUERY_POINTS_GROUPS",
+    "RECOVER_SNAPSHOT",
     "RETRIEVE",
     "SCROLL",
+    "SEARCH_MATRIX_OFFSETS",
+    "SEARCH_MATRIX_PAIRS",
+    "SET_PAYLOAD",
+    "TELEMETRY",
+    "UPDATE_COLLECTION",
+    "UPDATE_COLLECTION_ALIASES",
+    "UPDATE_VECTORS",
+    "UPLOAD_SNAPSHOT",
     "UPSERT",
     "GrpcCodec",
     "Operation",

@@ -142,3 +142,26 @@ def create_collection_request(
     if on_disk_payload is not None:
         body["on_disk_payload"] = validate.flag(on_disk_payload, "on_disk_payload")
     return body
+
+
+UPDATE_COLLECTION: Operation[Any] = Operation(
+    "update_collection",
+    "PATCH",
+    _C,
+    None,
+    idempotent=True,
+    read=False,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
+)
+
+COLLECTION_CLUSTER_INFO: Operation[Any] = Operation(
+    "collection_cluster_info",
+    "GET",
+    _C + "/cluster",
+    None,
+    idempotent=True,
+    read=True,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
+)

@@ -275,3 +275,26 @@ def scroll_request(
     if checked is not None:
         body["filter"] = checked
     return body
+
+
+GET_POINT: Operation[Any] = Operation(
+    "get_point",
+    "GET",
+    _P + "/{id}",
+    None,
+    idempotent=True,
+    read=True,
+    decode_rest=rest.decode_any,
+    options=_READ,
+)
+
+BATCH_UPDATE_POINTS: Operation[Any] = Operation(
+    "batch_update_points",
+    "POST",
+    _P + "/batch",
+    None,
+    idempotent=True,
+    read=False,
+    decode_rest=rest.decode_any,
+    options=_WRITE,
+)

@@ -41,3 +41,15 @@ HEALTH: Operation[HealthInfo] = Operation(
     envelope=False,
 )
 """``GET /`` is the one answer Qdrant sends without the ``{"result": ...}`` envelope."""
+
+
+TELEMETRY: Operation[Any] = Operation(
+    "telemetry",
+    "GET",
+    "/telemetry",
+    None,
+    idempotent=True,
+    read=True,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from qdpool._proto import snapshots_pb2 as _snap
 from qdpool.models import SnapshotInfo
 from qdpool.operations.spec import GrpcCodec, Operation
@@ -45,4 +47,93 @@ LIST_SNAPSHOTS: Operation[list[SnapshotInfo]] = Operation(
         rq.collection_only_to_rest,
         rs.responder(_snap.ListSnapshotsResponse, rs.respond_list_snapshots),
     ),
+)
+
+
+DELETE_SNAPSHOT: Operation[Any] = Operation(
+    "delete_snapshot",
+    "DELETE",
+    _S + "/{snapshot_name}",
+    None,
+    idempotent=False,
+    read=False,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
+)
+
+DOWNLOAD_SNAPSHOT: Operation[Any] = Operation(
+    "download_snapshot",
+    "GET",
+    _S + "/{snapshot_name}",
+    None,
+    idempotent=True,
+    read=True,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
+)
+
+RECOVER_SNAPSHOT: Operation[Any] = Operation(
+    "recover_snapshot",
+    "PUT",
+    _S + "/recover",
+    None,
+    idempotent=True,
+    read=False,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
+)
+
+UPLOAD_SNAPSHOT: Operation[Any] = Operation(
+    "upload_snapshot",
+    "POST",
+    _S + "/upload",
+    None,
+    idempotent=True,
+    read=False,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
+)
+
+CREATE_FULL_SNAPSHOT: Operation[Any] = Operation(
+    "create_full_snapshot",
+    "POST",
+    "/snapshots",
+    None,
+    idempotent=False,
+    read=False,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
+)
+
+LIST_FULL_SNAPSHOTS: Operation[Any] = Operation(
+    "list_full_snapshots",
+    "GET",
+    "/snapshots",
+    None,
+    idempotent=True,
+    read=True,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
+)
+
+DELETE_FULL_SNAPSHOT: Operation[Any] = Operation(
+    "delete_full_snapshot",
+    "DELETE",
+    "/snapshots/{snapshot_name}",
+    None,
+    idempotent=False,
+    read=False,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
+)
+
+DOWNLOAD_FULL_SNAPSHOT: Operation[Any] = Operation(
+    "download_full_snapshot",
+    "GET",
+    "/snapshots/{snapshot_name}",
+    None,
+    idempotent=True,
+    read=True,
+    decode_rest=rest.decode_any,
+    options=frozenset(),
 )

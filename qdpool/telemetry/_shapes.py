@@ -12,6 +12,7 @@ recording (``url.full``, the attempt number, error details).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -106,6 +107,10 @@ class Shape:
                 sc.SERVER_PORT: port,
                 sc.URL_TEMPLATE: operation.rest_path,
             }
+        if _is_ip(address):
+            # The node an attempt reached (each attempt is routed on its own in a cluster).
+            attempt[sc.NETWORK_PEER_ADDRESS] = address
+            attempt[sc.NETWORK_PEER_PORT] = port
         self.span_attributes: Attributes = span
         self.attempt_attributes: Attributes = attempt
 
@@ -148,6 +153,15 @@ class Shapes:
 
     def __len__(self) -> int:
         return len(self._cache)
+
+
+def _is_ip(host: str) -> bool:
+    """``network.peer.address`` is an IP address; a host name goes in ``server.address`` only."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def pool_name(endpoint: Endpoint, protocol: str) -> str:

@@ -22,6 +22,8 @@ DB_RESPONSE_STATUS_CODE: Final = "db.response.status_code"
 ERROR_TYPE: Final = "error.type"
 SERVER_ADDRESS: Final = "server.address"
 SERVER_PORT: Final = "server.port"
+NETWORK_PEER_ADDRESS: Final = "network.peer.address"
+NETWORK_PEER_PORT: Final = "network.peer.port"
 
 # --- RPC (v1.39 names; ``rpc.service`` and integer ``rpc.grpc.status_code`` are deprecated)
 RPC_SYSTEM_NAME: Final = "rpc.system.name"

@@ -13,8 +13,8 @@ from typing import Any
 
 import aiohttp
 import numpy as np
-import pytest
-from embedded_support import SPECS, Grpc, Rest, grpc_channel, pb
+from embedded_support import Grpc, Rest, grpc_channel, pb
+from wire_support import SPECS
 
 from qdpool.embedded import EmbeddedProcess, Engine
 
@@ -63,7 +63,7 @@ async def timed(call: Callable[[dict[str, Any]], Awaitable[Any]], items: list[An
     return percentiles(samples)
 
 
-async def test_query_latency_on_5000_x_384(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_query_latency_on_5000_x_384() -> None:
     points, queries = dataset()
     lines = [f"query latency, {N} x {DIM}-d Cosine, limit 10, with payload:"]
 
@@ -118,5 +118,4 @@ async def test_query_latency_on_5000_x_384(capsys: pytest.CaptureFixture[str]) -
         finally:
             await channel.close(None)
 
-    with capsys.disabled():
-        print("\n" + "\n".join(lines))
+    print("\n" + "\n".join(lines))  # captured: shown with -s (or when the test fails)

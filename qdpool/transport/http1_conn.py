@@ -1,0 +1,243 @@
+"""One keep-alive HTTP/1.1 client connection: an ``asyncio.Protocol`` fed to ``httptools``.
+
+A connection carries one exchange at a time. It writes the request's bytes as
+given (head and body separately, the body in slices that respect the socket's
+flow control, so a 32 MiB body is never copied whole), parses the answer with
+llhttp (content-length and chunked bodies alike), and records what
+``Http1Transport`` needs to decide whether it may be reused: whether the
+server closed, half-closed or errored, whether the answer asked to close
+(``Connection: close``), and whether the exchange finished cleanly.
+
+It raises only its own small exceptions (below); ``Http1Transport.send`` maps
+them to qdpool's tree, at its one boundary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import cast
+
+import httptools
+
+MAX_HEAD_BYTES = 64 * 1024
+"""The most bytes a response's status line and headers may take before the answer is refused."""
+
+WRITE_SLICE = 256 * 1024
+"""Bodies longer than this are written in slices of it, waiting whenever the socket pushes back."""
+
+Answer = tuple[int, bytes, str | None]
+"""(status, body, Retry-After header or None) of one finished exchange."""
+
+
+class ConnectionBroken(Exception):
+    """The connection closed or failed during an exchange.
+
+    ``answer_started`` tells whether any byte of the answer had arrived: if so, the
+    server certainly received the request; if not, it may or may not have.
+    """
+
+    def __init__(self, reason: str, *, answer_started: bool) -> None:
+        super().__init__(reason)
+        self.answer_started = answer_started
+
+
+class BadAnswer(Exception):
+    """The server's bytes are not an acceptable HTTP/1.1 answer (garbage, oversized headers)."""
+
+
+class AnswerTimeout(TimeoutError):
+    """The attempt's time ran out after the request was written."""
+
+
+class PoolClosed(Exception):
+    """The transport was closed while this exchange was waiting or in flight."""
+
+
+class Http1Connection(asyncio.Protocol):
+    """The protocol of one TCP (or TLS) connection; see the module docstring."""
+
+    def __init__(self, on_lost: Callable[[Http1Connection], None]) -> None:
+        self._on_lost = on_lost
+        self._parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.closed = False
+        """The socket is gone (``connection_lost`` ran)."""
+        self.dead = False
+        """Closed, half-closed (EOF), errored, or refused mid-exchange: never reused."""
+        self.keep_alive = True
+        """False once an answer asked to close the connection (``Connection: close``, HTTP/1.0)."""
+        self.idle_since = 0.0
+        """When it last went back to the pool, on the transport's clock."""
+        self._answer: asyncio.Future[Answer] | None = None
+        self._drain: asyncio.Future[None] | None = None
+        self._paused = False
+        self._chunks: list[bytes] = []
+        self._retry_after: str | None = None
+        self._head_bytes = 0
+        self._raw_head = 0
+        self._headers_done = False
+        self._started = False
+        self._too_big = False
+        self.loop = asyncio.get_running_loop()
+        self._closed_waiter: asyncio.Future[None] = self.loop.create_future()
+
+    # ------------------------------------------------------------ exchanges
+
+    def begin(self, head: bytes, body: bytes | None) -> asyncio.Future[Answer]:
+        """Write ``head`` (and ``body`` if it is small) and return the answer's future.
+
+        A body longer than ``WRITE_SLICE`` is the caller's to pass to ``write_body``.
+        """
+        transport = self.transport
+        assert transport is not None
+        answer: asyncio.Future[Answer] = self.loop.create_future()
+        self._answer = answer
+        self._chunks = []
+        self._retry_after = None
+        self._head_bytes = 0
+        self._raw_head = 0
+        self._headers_done = False
+        self._started = False
+        transport.write(head)
+        if body is not None and len(body) <= WRITE_SLICE:
+            transport.write(body)
+        return answer
+
+    async def write_body(self, body: bytes) -> bool:
+        """Write a large body in slices, pausing while the socket's buffer is full.
+
+        Returns False if the answer arrived (or the exchange failed) before the whole
+        body was written: the connection then cannot carry another request.
+        """
+        transport = self.transport
+        answer = self._answer
+        assert transport is not None and answer is not None
+        view = memoryview(body)
+        for start in range(0, len(view), WRITE_SLICE):
+            if answer.done() or self.dead:
+                return False
+            transport.write(view[start : start + WRITE_SLICE])
+            if self._paused:
+                self._drain = answer.get_loop().create_future()
+                await self._drain
+        return True
+
+    def fail(self, exc: BaseException) -> None:
+        """End the exchange in flight (if any) with ``exc`` and close the connection."""
+        self.dead = True
+        self._fail_waiters(exc)
+        if self.transport is not None:
+            self.transport.close()
+
+    def time_out(self) -> None:
+        """The attempt's timer: the exchange ends with ``AnswerTimeout``."""
+        self.fail(AnswerTimeout())
+
+    async def wait_closed(self) -> None:
+        """Wait until the socket is gone (``connection_lost``)."""
+        if self.transport is not None:
+            await asyncio.shield(self._closed_waiter)
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _fail_waiters(self, exc: BaseException) -> None:
+        answer, drain = self._answer, self._drain
+        # ``exception()`` marks each as retrieved: when the writer fails on the drain, nobody
+        # awaits the answer any more, and asyncio would log it as never retrieved.
+        if answer is not None and not answer.done():
+            answer.set_exception(exc)
+            answer.exception()
+        if drain is not None and not drain.done():
+            drain.set_exception(exc)
+            drain.exception()
+
+    # ------------------------------------------------------------ asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        answer = self._answer
+        if answer is None or answer.done():
+            # Bytes nobody asked for: the connection's framing can no longer be trusted.
+            self.fail(BadAnswer("the server sent bytes outside an exchange"))
+            return
+        self._started = True
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            if self._too_big:
+                self.fail(BadAnswer(f"the answer's headers exceed {MAX_HEAD_BYTES} bytes"))
+            else:
+                self.fail(BadAnswer(f"unparseable HTTP answer: {exc}"))
+            return
+        if not self._headers_done:
+            # A head still incomplete after this many bytes is refused too, so that one
+            # endless header cannot grow the parser's buffer without bound.
+            self._raw_head += len(data)
+            if self._raw_head > MAX_HEAD_BYTES:
+                self.fail(BadAnswer(f"the answer's headers exceed {MAX_HEAD_BYTES} bytes"))
+
+    def eof_received(self) -> bool:
+        self.dead = True
+        self._fail_waiters(
+            ConnectionBroken("the server closed the connection", answer_started=self._started)
+        )
+        return False  # close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.dead = True
+        self.closed = True
+        reason = "the connection was closed" if exc is None else f"{type(exc).__name__}: {exc}"
+        self._fail_waiters(ConnectionBroken(reason, answer_started=self._started))
+        if not self._closed_waiter.done():
+            self._closed_waiter.set_result(None)
+        self._on_lost(self)
+
+    def pause_writing(self) -> None:
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        drain = self._drain
+        if drain is not None and not drain.done():
+            drain.set_result(None)
+
+    # ------------------------------------------------------------ httptools callbacks
+
+    def on_message_begin(self) -> None:
+        answer = self._answer
+        if answer is None or answer.done():
+            self.dead = True  # a second answer to one request: not a connection to reuse
+
+    def on_status(self, status: bytes) -> None:
+        self._head_bytes += len(status)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_bytes += len(name) + len(value) + 4
+        if self._head_bytes > MAX_HEAD_BYTES:
+            self._too_big = True
+            raise BadAnswer("headers too large")
+        if len(name) == 11 and name.lower() == b"retry-after":
+            self._retry_after = value.decode("latin-1")
+
+    def on_headers_complete(self) -> None:
+        self._headers_done = True
+
+    def on_body(self, body: bytes) -> None:
+        self._chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        answer = self._answer
+        if answer is None or answer.done():
+            return
+        if not self._parser.should_keep_alive():
+            self.keep_alive = False
+        chunks = self._chunks
+        raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self._chunks = []
+        answer.set_result((self._parser.get_status_code(), raw, self._retry_after))

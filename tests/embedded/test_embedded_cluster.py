@@ -1,0 +1,431 @@
+"""The embedded cluster (``qdpool serve --peers N``): peers, membership, kills, restarts, faults.
+
+One 3-peer cluster serves the module (tests that change it put it back), plus a
+1-peer cluster of its own for the close test.  Every peer is its own process;
+kills are real SIGKILLs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import statistics
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import grpc
+import pytest
+import pytest_asyncio
+from embedded_support import Grpc, Rest, grpc_channel, pb
+from qdrant_client import AsyncQdrantClient
+from qdrant_client import models as qm
+
+from qdpool.embedded import EmbeddedProcess
+from qdpool.embedded.cluster import EmbeddedCluster, Peer
+from qdpool.embedded.cluster_state import Membership, PeerAddress
+
+pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
+
+KEY = "test-key"
+RO_KEY = "ro-key"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def cluster() -> AsyncIterator[EmbeddedCluster]:
+    async with EmbeddedCluster(peers=3, api_key=KEY, read_only_api_key=RO_KEY) as c:
+        yield c
+
+
+@pytest_asyncio.fixture(scope="module")
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as s:
+        yield s
+
+
+def rest_of(session: aiohttp.ClientSession, peer: Peer) -> Rest:
+    return Rest(session, peer.rest_url)
+
+
+async def make_collection(rest: Rest, name: str) -> None:
+    reply = await rest("PUT", f"/collections/{name}", {"vectors": {"size": 2, "distance": "Dot"}})
+    assert reply.result is True
+
+
+def official(peer: Peer, *, grpc_on: bool) -> AsyncQdrantClient:
+    return AsyncQdrantClient(
+        url=peer.rest_url,
+        grpc_port=peer.grpc_port,
+        prefer_grpc=grpc_on,
+        api_key=KEY,
+        https=False,
+        check_compatibility=False,
+        timeout=10,
+    )
+
+
+# -- membership as GET /cluster reports it ---------------------------------------------
+
+
+async def test_every_peer_reports_the_whole_cluster(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession
+) -> None:
+    assert sorted(cluster.peers) == [1, 2, 3]
+    pids = {p.pid for p in cluster.peers.values()}
+    assert len(pids) == 3 and cluster.engine_pid not in pids and cluster.supervisor_pid not in pids
+    api_ports = {port for p in cluster.peers.values() for port in (p.rest_port, p.grpc_port)}
+    leaders = []
+    for peer in cluster.peers.values():
+        status = (await rest_of(session, peer)("GET", "/cluster")).result
+        assert status["status"] == "enabled"
+        assert status["peer_id"] == peer.id
+        assert set(status["peers"]) == {"1", "2", "3"}
+        for uri in (v["uri"] for v in status["peers"].values()):
+            parts = urlsplit(uri)
+            assert parts.scheme == "http" and parts.hostname == "127.0.0.1" and parts.path == "/"
+            assert parts.port not in api_ports  # the peer-to-peer port, not an API port
+        assert status["peers"][str(peer.id)]["uri"] == peer.p2p_url
+        raft = status["raft_info"]
+        assert set(raft) == {"term", "commit", "pending_operations", "leader", "role", "is_voter"}
+        assert raft["leader"] in (1, 2, 3) and raft["is_voter"] is True
+        assert raft["pending_operations"] == 0
+        leaders.append((raft["leader"], raft["role"], peer.id))
+        thread = status["consensus_thread_status"]
+        assert thread["consensus_thread_status"] == "working"
+        assert thread["last_update"].endswith("Z")
+        assert status["message_send_failures"] == {}
+    assert len({leader for leader, _, _ in leaders}) == 1
+    assert [pid for leader, role, pid in leaders if role == "Leader"] == [leaders[0][0]]
+
+
+async def test_the_p2p_port_is_not_an_api(cluster: EmbeddedCluster) -> None:
+    parts = urlsplit(cluster.peers[1].p2p_url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    writer.write(b"GET /cluster HTTP/1.1\r\nHost: x\r\n\r\n")
+    # Closed without an answer: an end of stream, or a reset when unread data was left.
+    with contextlib.suppress(ConnectionResetError):
+        assert await asyncio.wait_for(reader.read(), 5) == b""
+    writer.close()
+
+
+# -- one data set behind every peer ----------------------------------------------------
+
+
+@pytest.mark.parametrize("grpc_on", [False, True], ids=["rest", "grpc"])
+async def test_write_through_one_peer_read_through_another(
+    cluster: EmbeddedCluster, grpc_on: bool
+) -> None:
+    name = f"shared_{uuid.uuid4().hex[:8]}"
+    writer, reader = (
+        official(cluster.peers[1], grpc_on=grpc_on),
+        official(cluster.peers[3], grpc_on=grpc_on),
+    )
+    try:
+        await writer.create_collection(name, vectors_config=qm.VectorParams(size=2, distance="Dot"))
+        await writer.upsert(
+            name,
+            [qm.PointStruct(id=i, vector=[1.0, float(i)], payload={"i": i}) for i in range(10)],
+            wait=True,
+        )
+        assert (await reader.count(name)).count == 10
+        points = await reader.retrieve(name, [3, 7], with_payload=True)
+        assert sorted(p.payload["i"] for p in points if p.payload) == [3, 7]
+        hits = (await reader.query_points(name, query=[0.0, 1.0], limit=2)).points
+        assert [h.id for h in hits] == [9, 8]
+    finally:
+        await writer.close()
+        await reader.close()
+
+
+async def test_every_peer_checks_the_keys(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession, collection_name: str
+) -> None:
+    rest = rest_of(session, cluster.peers[2])
+    await make_collection(rest_of(session, cluster.peers[1]), collection_name)
+    assert (await rest("GET", "/collections", key=None)).status == 401
+    assert (await rest("GET", "/collections", key="wrong")).status == 401
+    assert (await rest("GET", f"/collections/{collection_name}", key=RO_KEY)).status == 200
+    denied = await rest("DELETE", f"/collections/{collection_name}", key=RO_KEY)
+    assert denied.status == 403
+    channel = grpc_channel(cluster.peers[3])
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await Grpc(channel)("list_collections", pb("list_collections"), key=None)
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        await channel.close(None)
+
+
+async def test_faults_on_one_peer_affect_only_that_peer(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession, collection_name: str
+) -> None:
+    faulty, healthy = rest_of(session, cluster.peers[2]), rest_of(session, cluster.peers[1])
+    await make_collection(healthy, collection_name)
+    rule = {"kind": "error", "status": 503, "operation": "count"}
+    assert (await faulty("POST", "/qdpool/faults", rule)).result == {"ids": [1]}
+    try:
+        count = f"/collections/{collection_name}/points/count"
+        assert (await faulty("POST", count, {})).status == 503
+        assert (await healthy("POST", count, {})).result == {"count": 0}
+        channel = grpc_channel(cluster.peers[2])
+        try:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await Grpc(channel)("count", pb("count", collection_name, {}))
+            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+        finally:
+            await channel.close(None)
+        assert (await healthy("GET", "/qdpool/faults")).result["rules"] == []
+    finally:
+        assert (await faulty("POST", "/qdpool/faults/reset", {})).result is True
+
+
+# -- kill -9, restart ------------------------------------------------------------------
+
+
+async def test_kill_9_of_a_peer_under_writes_loses_no_acknowledged_write(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession, collection_name: str
+) -> None:
+    peers = list(cluster.peers.values())
+    await make_collection(rest_of(session, peers[0]), collection_name)
+    victim = cluster.peers[2]
+    acknowledged: list[int] = []
+    unanswered = 0  # sent to the victim as it died: applied or not, never acknowledged
+    served_after_kill = 0
+    killed = False
+    enough = asyncio.Event()
+    next_id = iter(range(1, 10_000))
+    deadline = time.monotonic() + 10.0
+
+    async def writer(peer: Peer) -> None:
+        nonlocal served_after_kill, unanswered
+        rest = rest_of(session, peer)
+        while len(acknowledged) < 300 and time.monotonic() < deadline:
+            point = next(next_id)
+            body = {"points": [{"id": point, "vector": [1.0, float(point)]}]}
+            try:
+                reply = await rest(
+                    "PUT", f"/collections/{collection_name}/points", body, params={"wait": "true"}
+                )
+            except aiohttp.ClientError:
+                assert peer.id == victim.id and killed
+                unanswered += 1
+                await asyncio.sleep(0.01)
+                continue
+            assert reply.status == 200, reply.body
+            acknowledged.append(point)
+            served_after_kill += killed
+            if len(acknowledged) >= 60:
+                enough.set()
+
+    async def killer() -> None:
+        nonlocal killed
+        await enough.wait()
+        killed = True
+        await cluster.kill(victim.id)
+
+    await asyncio.gather(killer(), *(writer(p) for p in peers for _ in range(2)))
+    assert killed and served_after_kill > 100  # the other peers kept serving
+    assert cluster.peers[2].pid is None
+    reader = rest_of(session, cluster.peers[3])
+    found = (
+        await reader("POST", f"/collections/{collection_name}/points", {"ids": acknowledged})
+    ).result
+    assert sorted(p["id"] for p in found) == sorted(acknowledged)
+
+    # The dead peer is still a member (as in Qdrant), and no longer the leader.
+    status = (await reader("GET", "/cluster")).result
+    assert set(status["peers"]) == {"1", "2", "3"}
+    assert status["raft_info"]["leader"] != victim.id
+
+    restarted = await cluster.restart(victim.id)
+    assert restarted.pid not in (None, victim.pid)
+    assert (restarted.rest_url, restarted.grpc_url) == (victim.rest_url, victim.grpc_url)
+    again = rest_of(session, restarted)
+    count = f"/collections/{collection_name}/points/count"
+    stored = (await again("POST", count, {})).result["count"]
+    assert len(acknowledged) <= stored <= len(acknowledged) + unanswered
+    assert (await again("GET", "/cluster")).result["peer_id"] == victim.id
+
+
+async def test_engine_down_answers_unavailable_and_comes_back(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession, collection_name: str
+) -> None:
+    rest = rest_of(session, cluster.peers[1])
+    await make_collection(rest, collection_name)
+    count = f"/collections/{collection_name}/points/count"
+    await cluster.kill_engine()
+    assert cluster.engine_pid is None
+    try:
+        down = await rest("POST", count, {})
+        assert down.status == 503 and "unavailable" in down.error.lower()
+        channel = grpc_channel(cluster.peers[3])
+        try:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await Grpc(channel)("count", pb("count", collection_name, {}))
+            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+        finally:
+            await channel.close(None)
+        assert (await rest("GET", "/cluster")).result["status"] == "enabled"
+    finally:
+        await cluster.restart_engine()
+    assert (await rest("POST", count, {})).result == {"count": 0}
+
+
+# -- membership changes ----------------------------------------------------------------
+
+
+async def test_add_and_remove_a_peer(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession, collection_name: str
+) -> None:
+    await make_collection(rest_of(session, cluster.peers[1]), collection_name)
+    before = (await rest_of(session, cluster.peers[1])("GET", "/cluster")).result
+    added = await cluster.add_peer()
+    assert added.id == 4 and sorted(cluster.peers) == [1, 2, 3, 4]
+    for peer in cluster.peers.values():
+        status = (await rest_of(session, peer)("GET", "/cluster")).result
+        assert set(status["peers"]) == {"1", "2", "3", "4"}
+        assert status["raft_info"]["commit"] > before["raft_info"]["commit"]
+    new = rest_of(session, added)
+    assert (await new("GET", f"/collections/{collection_name}/exists")).result == {"exists": True}
+
+    await cluster.remove_peer(added.id)
+    assert sorted(cluster.peers) == [1, 2, 3]
+    for peer in cluster.peers.values():
+        status = (await rest_of(session, peer)("GET", "/cluster")).result
+        assert set(status["peers"]) == {"1", "2", "3"}
+    with pytest.raises(aiohttp.ClientError):
+        await new("GET", "/collections")
+    assert added.pid not in cluster.alive_pids()
+
+
+async def test_a_removed_peer_lingers_outside_the_membership(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession
+) -> None:
+    added = await cluster.add_peer()
+    await cluster.remove_peer(added.id, linger=1.0)
+    leaving = rest_of(session, added)
+    status = (await leaving("GET", "/cluster")).result  # still serving meanwhile
+    assert str(added.id) not in status["peers"] and status["raft_info"]["is_voter"] is False
+    assert (await leaving("GET", "/collections")).status == 200
+    for _ in range(100):  # then it stops
+        if added.pid not in cluster.alive_pids():
+            break
+        await asyncio.sleep(0.1)
+    assert added.pid not in cluster.alive_pids()
+
+
+# -- the forwarding's cost -------------------------------------------------------------
+
+
+async def test_forwarding_adds_little_latency(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession
+) -> None:
+    """p50 of a small count through a peer against the same call on a single server.
+
+    The two are timed alternately, call by call, so load from elsewhere on the
+    machine weighs on both alike.
+    """
+    async with EmbeddedProcess(api_key=KEY, port=0, grpc_port=0) as single:
+        peer = cluster.peers[1]
+        rest_calls = [await _rest_count(session, url) for url in (single.rest_url, peer.rest_url)]
+        rest_p50 = await _p50s(rest_calls)
+        channels = [grpc_channel(_Target(url)) for url in (single.grpc_url, peer.grpc_url)]
+        try:
+            grpc_calls = [
+                await _grpc_count(session, ch, url)
+                for ch, url in zip(channels, (single.rest_url, peer.rest_url), strict=True)
+            ]
+            grpc_p50 = await _p50s(grpc_calls)
+        finally:
+            for channel in channels:
+                await channel.close(None)
+    added_rest, added_grpc = rest_p50[1] - rest_p50[0], grpc_p50[1] - grpc_p50[0]
+    print(
+        f"\nforwarding p50 (ms): REST single {rest_p50[0] * 1000:.3f} peer {rest_p50[1] * 1000:.3f}"
+        f" (+{added_rest * 1000:.3f}); gRPC single {grpc_p50[0] * 1000:.3f}"
+        f" peer {grpc_p50[1] * 1000:.3f} (+{added_grpc * 1000:.3f})"
+    )
+    assert added_rest < 0.005 and added_grpc < 0.005
+
+
+Call = Callable[[], Awaitable[Any]]
+
+
+async def _rest_count(session: aiohttp.ClientSession, rest_url: str) -> Call:
+    rest = Rest(session, rest_url)
+    name = f"lat_{uuid.uuid4().hex[:8]}"
+    await make_collection(rest, name)
+    return functools.partial(rest, "POST", f"/collections/{name}/points/count", {})
+
+
+async def _grpc_count(
+    session: aiohttp.ClientSession, channel: grpc.aio.Channel, rest_url: str
+) -> Call:
+    name = f"lat_{uuid.uuid4().hex[:8]}"
+    await make_collection(Rest(session, rest_url), name)
+    return functools.partial(Grpc(channel), "count", pb("count", name, {}))
+
+
+class _Target:
+    def __init__(self, grpc_url: str) -> None:
+        self.grpc_url = grpc_url
+
+
+async def _p50s(calls: list[Call], n: int = 300) -> list[float]:
+    samples: list[list[float]] = [[] for _ in calls]
+    for i in range(n + 30):
+        for call, times in zip(calls, samples, strict=True):
+            started = time.perf_counter()
+            await call()
+            if i >= 30:  # the first calls warm connections up
+                times.append(time.perf_counter() - started)
+    return [statistics.median(times) for times in samples]
+
+
+# -- lifecycle (last: it closes the module's cluster) -------------------------------------
+
+
+async def test_close_leaves_no_process(cluster: EmbeddedCluster) -> None:
+    await cluster.refresh()
+    directory, supervisor = cluster.directory, cluster.supervisor_pid
+    members = {p.pid for p in cluster.peers.values()} | {cluster.engine_pid, supervisor}
+    assert members <= cluster.alive_pids()  # which also holds the fork server
+    assert len(cluster.alive_pids()) > len(members)
+    await cluster.close()
+    assert cluster.alive_pids() == set()
+    assert not directory.exists()
+
+
+# -- the membership model ----------------------------------------------------------------
+
+
+def _membership(n: int) -> Membership:
+    m = Membership("127.0.0.1")
+    for i in range(1, n + 1):
+        m = m.with_peer(PeerAddress(i, 7000 + i, 8000 + i, 9000 + i))
+    return m.elected()
+
+
+def test_the_leader_is_reelected_in_a_new_term_when_it_dies() -> None:
+    m = _membership(3)
+    assert (m.leader, m.term, m.commit) == (1, 1, 3)
+    m = m.with_liveness(1, alive=False)
+    assert (m.leader, m.term) == (2, 2)
+    m = m.with_liveness(1, alive=True)
+    assert (m.leader, m.term) == (2, 2)  # a peer that comes back does not take over
+    m = m.without_peer(2)
+    assert (m.leader, m.term, m.commit) == (1, 3, 4)
+    assert m.status(1)["raft_info"]["role"] == "Leader"
+    assert m.status(3)["raft_info"]["role"] == "Follower"
+
+
+def test_a_joining_peer_knows_its_ports_but_is_not_reported() -> None:
+    m = _membership(2).with_joining(PeerAddress(3, 1, 2, 3))
+    assert m.peer(3) is not None and not m.is_member(3)
+    assert set(m.status(1)["peers"]) == {"1", "2"}
+    assert m.next_peer_id == 4
+    assert Membership.from_json(m.to_json()) == m

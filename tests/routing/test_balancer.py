@@ -1,0 +1,108 @@
+"""The balancer: peak-EWMA arithmetic, P2C against a slowed node, round-robin spread."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+
+import pytest
+from routing_sim import Sim, clock, endpoint, simulate
+
+from qdpool.routing.balancer import Balancer, BalancerPolicy, PeakEwma
+from qdpool.routing.nodes import Node
+
+
+def test_policy_is_validated_and_frozen() -> None:
+    with pytest.raises(ValueError, match="strategy"):
+        BalancerPolicy(strategy="random")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="decay"):
+        BalancerPolicy(decay=0)
+    with pytest.raises(ValueError, match="failure_penalty"):
+        BalancerPolicy(failure_penalty=-1)
+    policy = BalancerPolicy()
+    assert policy.replace(strategy="round_robin").strategy == "round_robin"
+    assert policy.strategy == "p2c"
+
+
+def test_peak_ewma_jumps_to_peaks_and_decays_over_time() -> None:
+    ewma = PeakEwma(decay=10.0)
+    assert ewma.current(0.0) == 0.0
+    ewma.observe(0.010, now=0.0)
+    ewma.observe(0.100, now=0.1)
+    assert ewma.latency == 0.100  # a peak is taken at once
+    ewma.observe(0.010, now=10.1)  # 10 s later: the old value weighs 1/e
+    expected = 0.100 * math.exp(-1) + 0.010 * (1 - math.exp(-1))
+    assert ewma.latency == pytest.approx(expected)
+    # Idle time pulls the estimate towards zero, so an idle node is tried again.
+    assert ewma.current(30.1) == pytest.approx(expected * math.exp(-2))
+    ewma.reset()
+    assert ewma.samples == 0 and ewma.current(31.0) == 0.0
+
+
+def test_cost_is_latency_times_in_flight_plus_one_and_unknown_nodes_pay_per_attempt() -> None:
+    balancer = Balancer(BalancerPolicy(failure_penalty=0.5))
+    node = Node(endpoint(0), decay=10.0)
+    assert balancer.cost(node, 0.0) == 0.0  # never seen: try it
+    node.in_flight = 2
+    assert balancer.cost(node, 0.0) == 1.0  # unknown latency, busy: 0.5 s per attempt
+    node.load.observe(0.004, 0.0)
+    assert balancer.cost(node, 0.0) == pytest.approx(0.012)
+
+
+def test_p2c_takes_the_cheaper_of_two_distinct_nodes() -> None:
+    balancer = Balancer(rng=random.Random(1))
+    nodes = [Node(endpoint(i), decay=10.0) for i in range(3)]
+    for i, node in enumerate(nodes):
+        node.load.observe(0.001 * (i + 1), 0.0)
+    picks = Counter(balancer.pick(nodes, 0.0).endpoint for _ in range(3000))
+    # The dearest node loses every pair it is in; the cheapest wins every pair.
+    assert picks[nodes[2].endpoint] == 0
+    assert picks[nodes[0].endpoint] == pytest.approx(2000, rel=0.1)
+    assert balancer.pick(nodes[:1], 0.0) is nodes[0]
+
+
+def test_p2c_sends_at_most_10_percent_to_a_node_20ms_slower_within_2_seconds() -> None:
+    async def main() -> tuple[list[int], int]:
+        sim = Sim(3, seed=3)
+        for i in range(3):
+            sim.node(i).latency = 0.002
+        sim.node(2).latency = 0.022  # slowed by 20 ms on every call
+        await sim.cluster.start()
+        start = clock()
+        ok, failed = await sim.load(callers=16, seconds=2.0)
+        assert clock() - start == pytest.approx(2.0, abs=0.05)
+        await sim.cluster.close()
+        assert failed == 0
+        return [len(sim.node(i).attempts) for i in range(3)], ok
+
+    counts, calls = simulate(main)
+    share = counts[2] / sum(counts)
+    print(f"\nP2C+EWMA: calls={calls} per node={counts} slow node share={share:.2%}")
+    assert share <= 0.10
+
+
+def test_round_robin_spreads_evenly_even_to_a_slow_node() -> None:
+    async def main() -> list[int]:
+        sim = Sim(3, balancer=BalancerPolicy(strategy="round_robin"))
+        sim.node(2).latency = 0.021
+        await sim.cluster.start()
+        for _ in range(300):
+            await sim.call()
+        await sim.cluster.close()
+        return [len(sim.node(i).attempts) for i in range(3)]
+
+    assert simulate(main) == [100, 100, 100]
+
+
+def test_equal_nodes_share_load_under_p2c() -> None:
+    async def main() -> list[int]:
+        sim = Sim(3, seed=11)
+        await sim.cluster.start()
+        await sim.load(callers=8, seconds=0.5)
+        await sim.cluster.close()
+        return [len(sim.node(i).attempts) for i in range(3)]
+
+    counts = simulate(main)
+    print(f"\nP2C, equal nodes: {counts}")
+    assert min(counts) >= 0.2 * sum(counts)

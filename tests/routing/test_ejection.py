@@ -1,0 +1,243 @@
+"""Outlier detection: consecutive failures, success rate, growing ejections, bounds, panic."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import pytest
+from routing_sim import Sim, clock, endpoint, simulate
+
+from qdpool.classify import LOCAL, REJECTED, SUCCESS, THROTTLED, TRANSIENT
+from qdpool.errors import Unavailable
+from qdpool.events import NullObserver
+from qdpool.routing.balancer import BalancerPolicy
+from qdpool.routing.discovery import DiscoveryPolicy
+from qdpool.routing.ejection import EjectionPolicy, Ejector
+from qdpool.routing.nodes import ACTIVE, EJECTED, NodeSet
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Events(NullObserver):
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str, str]] = []
+
+    def on_node_ejected(self, endpoint: str, reason: str, duration: float) -> None:
+        self.log.append(("ejected", endpoint, f"{reason} for {duration:g}s"))
+
+    def on_node_readmitted(self, endpoint: str, reason: str) -> None:
+        self.log.append(("readmitted", endpoint, reason))
+
+
+def make(count: int, policy: EjectionPolicy | None = None) -> tuple[NodeSet, Ejector, Clock]:
+    nodes = NodeSet(decay=10.0)
+    for i in range(count):
+        nodes.add(endpoint(i)).state = ACTIVE
+    clock = Clock()
+    return nodes, Ejector(policy, nodes, clock=clock), clock
+
+
+def test_policy_defaults_are_envoys_and_bad_values_are_refused() -> None:
+    policy = EjectionPolicy()
+    assert (policy.consecutive_failures, policy.interval, policy.base_ejection_time) == (5, 10, 30)
+    assert (policy.max_ejection_time, policy.max_ejected_ratio) == (300, 0.1)
+    assert (policy.success_rate_minimum_hosts, policy.success_rate_request_volume) == (5, 100)
+    assert (policy.success_rate_stdev_factor, policy.panic_threshold) == (1.9, 0.5)
+    with pytest.raises(ValueError, match="consecutive_failures"):
+        EjectionPolicy(consecutive_failures=0)
+    with pytest.raises(ValueError, match="max_ejection_time"):
+        EjectionPolicy(base_ejection_time=60, max_ejection_time=30)
+    with pytest.raises(ValueError, match="max_ejected_ratio"):
+        EjectionPolicy(max_ejected_ratio=1.5)
+
+
+def test_five_consecutive_failures_eject_and_a_success_resets_the_count() -> None:
+    nodes, ejector, _ = make(3)
+    node = nodes.get(endpoint(0))
+    assert node is not None
+    for _ in range(4):
+        ejector.record(node, TRANSIENT)
+    ejector.record(node, SUCCESS)
+    for _ in range(4):
+        ejector.record(node, TRANSIENT)
+    # Neither an answered 4xx, a throttle nor a local error breaks or extends the run.
+    for outcome in (THROTTLED, LOCAL):
+        ejector.record(node, outcome)
+    assert node.state == ACTIVE
+    ejector.record(node, REJECTED)  # the node answered: a success for outlier detection
+    assert node.outlier.consecutive_failures == 0
+    for _ in range(5):
+        ejector.record(node, TRANSIENT)
+    assert node.state == EJECTED
+    assert node.outlier.reason == "5 consecutive failures"
+    assert node.outlier.ejected_until == 130.0
+
+
+def test_ejection_time_grows_with_each_ejection_up_to_the_maximum() -> None:
+    nodes, ejector, clock = make(3, EjectionPolicy(max_ejection_time=100.0))
+    node = nodes.get(endpoint(1))
+    assert node is not None
+    durations = []
+    for _ in range(5):
+        start = clock.now
+        assert ejector.eject(node, "test")
+        durations.append(node.outlier.ejected_until - start)
+        clock.now = node.outlier.ejected_until
+        assert ejector.due() == [node]
+        ejector.readmit(node)
+    assert durations == [30.0, 60.0, 90.0, 100.0, 100.0]
+    # A failed health check ejects again, for longer.
+    ejector.eject(node, "again")
+    clock.now = node.outlier.ejected_until
+    ejector.check_failed(node, "refused")
+    assert node.state == EJECTED and node.outlier.ejections == 7
+    assert node.outlier.reason == "health check failed: refused"
+
+
+def test_healthy_intervals_bring_the_multiplier_back_down() -> None:
+    nodes, ejector, clock = make(3)
+    node = nodes.get(endpoint(0))
+    assert node is not None
+    ejector.eject(node, "x")
+    clock.now += 30
+    ejector.readmit(node)
+    assert node.outlier.ejections == 1
+    clock.now += 10
+    ejector.analyse(clock.now)
+    assert node.outlier.ejections == 0
+    ejector.eject(node, "y")
+    assert node.outlier.ejected_until == clock.now + 30
+
+
+@pytest.mark.parametrize(("count", "most"), [(1, 0), (2, 1), (3, 1), (10, 1), (20, 2), (35, 3)])
+def test_at_most_a_bounded_share_is_ejected_and_one_node_always_serves(
+    count: int, most: int
+) -> None:
+    nodes, ejector, _ = make(count)
+    for node in nodes:
+        for _ in range(5):
+            ejector.record(node, TRANSIENT)
+    assert len(nodes.in_state(EJECTED)) == most
+    assert len(nodes.in_state(ACTIVE)) == count - most >= 1
+
+
+def test_a_success_rate_well_below_the_peers_ejects() -> None:
+    policy = EjectionPolicy(consecutive_failures=1000, max_ejected_ratio=0.5)
+    nodes, ejector, clock = make(6, policy)
+    listed = list(nodes)
+    for node in listed:
+        for i in range(200):
+            bad = (node is listed[5] and i % 2 == 0) or (node is listed[4] and i % 20 == 0)
+            ejector.record(node, TRANSIENT if bad else SUCCESS)
+    assert not nodes.in_state(EJECTED)
+    clock.now += 10.0
+    ejector.record(listed[0], SUCCESS)  # the first outcome after the interval runs the analysis
+    # 50% against peers at 100% and 95%: ejected; 95% is within 1.9 sigma of the mean.
+    assert nodes.in_state(EJECTED) == [listed[5]]
+    assert listed[5].outlier.reason.startswith("success rate 50.0% below")
+
+
+def test_success_rates_are_not_compared_with_fewer_than_minimum_hosts() -> None:
+    nodes, ejector, clock = make(3, EjectionPolicy(consecutive_failures=1000))
+    listed = list(nodes)
+    for node in listed:
+        for i in range(200):
+            ejector.record(node, TRANSIENT if node is listed[2] and i % 2 else SUCCESS)
+    clock.now += 10.0
+    ejector.analyse(clock.now)
+    assert not nodes.in_state(EJECTED)
+
+
+def test_panic_balances_over_every_node_when_too_few_are_healthy() -> None:
+    nodes, ejector, _ = make(4, EjectionPolicy(max_ejected_ratio=1.0, panic_threshold=0.5))
+    listed = list(nodes)
+    ejector.eject(listed[0], "x")
+    ejector.eject(listed[1], "x")
+    assert ejector.candidates() == listed[2:]  # 2 of 4 healthy: 50%, not below it
+    ejector.eject(listed[2], "x")
+    assert ejector.candidates() == listed  # 1 of 4: panic
+
+
+def test_a_dead_node_is_ejected_health_checked_and_readmitted_when_it_is_back() -> None:
+    events = Events()
+
+    async def main() -> dict[str, Any]:
+        policy = EjectionPolicy(base_ejection_time=1.0)
+        sim = Sim(3, ejection=policy, observer=events, discovery=DiscoveryPolicy())
+        for i in range(3):
+            sim.node(i).latency = 0.005
+        await sim.cluster.start()
+        dead = sim.node(1)
+        dead.dead = True
+        ok, failed = await sim.load(callers=16, seconds=1.0)
+        state_dead = sim.cluster.nodes.get(endpoint(1))
+        assert state_dead is not None
+        report: dict[str, Any] = {"ok": ok, "failed": failed, "state": state_dead.state}
+        during = len(dead.attempts)
+        _, failed2 = await sim.load(callers=16, seconds=1.5)
+        report["failed"] += failed2
+        report["checks_while_dead"] = dead.health_checks
+        report["state_after_failed_check"] = state_dead.state
+        report["attempts_while_ejected"] = len(dead.attempts) - during
+        dead.dead = False
+        await sim.load(callers=16, seconds=2.0)
+        report["state_back"] = state_dead.state
+        report["served_after"] = dead.completed
+        await sim.cluster.close()
+        return report
+
+    report = simulate(main)
+    assert report["failed"] == 0
+    assert report["state"] == EJECTED
+    assert report["checks_while_dead"] >= 1
+    assert report["state_after_failed_check"] == EJECTED
+    assert report["attempts_while_ejected"] == 0
+    assert report["state_back"] == ACTIVE
+    assert report["served_after"] > 100
+    kinds = [(kind, reason) for kind, _, reason in events.log]
+    node = str(endpoint(1))
+    assert all(where == node for _, where, _ in events.log)
+    assert kinds[0] == ("ejected", "5 consecutive failures for 1s")
+    assert kinds[1][0] == "ejected" and kinds[1][1].startswith("health check failed")
+    assert kinds[-1] == ("readmitted", "health check passed")
+
+
+def test_health_checks_carry_the_api_key() -> None:
+    async def main() -> list[str | None]:
+        sim = Sim(
+            3,
+            ejection=EjectionPolicy(base_ejection_time=1.0),
+            balancer=BalancerPolicy(strategy="round_robin"),
+            retry=None,
+        )
+        await sim.cluster.start()
+        keys: list[str | None] = []
+        sim_node = sim.node(2)
+        original = sim_node.answer
+
+        async def answer(call: Any) -> Any:
+            if call.operation.name == "health":
+                keys.append(call.headers.get("api-key"))
+            return await original(call)
+
+        sim_node.answer = answer  # type: ignore[method-assign]
+        sim_node.dead = True
+        for _ in range(15):
+            with contextlib.suppress(Unavailable):
+                await sim.call()
+        sim_node.dead = False
+        await asyncio.sleep(2.0)
+        await sim.cluster.close()
+        assert clock() > 2
+        return keys
+
+    keys = simulate(main)
+    assert keys and set(keys) == {"sim-key"}
