@@ -8,7 +8,7 @@ the engine and the doors passes through unchanged.
 
 Wire format, over a Unix socket in the cluster directory (private to its user):
 frames of a 4-byte big-endian length and an orjson array; a request is
-``[id, operation, collection, body, params]``, an answer ``[id, null, result]``
+``[id, operation name, collection, body, params]``, an answer ``[id, null, result]``
 or ``[id, [kind, message], null]`` with the ``EngineError`` the engine raised.
 One connection per peer carries any number of calls at once; answers come back
 in completion order and are matched by id.
@@ -34,6 +34,8 @@ import orjson
 
 from qdpool.embedded.engine import Engine
 from qdpool.embedded.errors import EngineError, ErrorKind
+from qdpool.operations import by_name
+from qdpool.operations.spec import Operation
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +117,7 @@ class EngineLink:
 
     async def run(
         self,
-        operation: str,
+        operation: Operation[Any],
         collection: str | None = None,
         body: Any = None,
         params: dict[str, str] | None = None,
@@ -129,7 +131,9 @@ class EngineLink:
             connection.pending.pop(call_id, None)
             raise EngineError(ErrorKind.UNAVAILABLE, UNREACHABLE)
         try:
-            connection.writer.write(frame([call_id, operation, collection, body, params or {}]))
+            connection.writer.write(
+                frame([call_id, operation.name, collection, body, params or {}])
+            )
             error, result = await future
         finally:
             connection.pending.pop(call_id, None)
@@ -191,13 +195,14 @@ class EngineListener:
             writer.close()
 
     async def _answer(self, message: Any, writer: asyncio.StreamWriter) -> None:
-        call_id, operation, collection, body, params = message
+        call_id, name, collection, body, params = message
+        operation = by_name(name)
         try:
             answer = [call_id, None, await self.engine.run(operation, collection, body, params)]
         except EngineError as exc:
             answer = [call_id, [exc.kind.value, exc.message], None]
         except Exception as exc:  # the engine's own bug: report it as Qdrant reports a 500
-            log.exception("engine call %s failed", operation)
+            log.exception("engine call %s failed", name)
             answer = [call_id, [ErrorKind.INTERNAL.value, f"Service internal error: {exc}"], None]
         if writer.is_closing():
             return  # the peer is gone; the call itself was still carried out

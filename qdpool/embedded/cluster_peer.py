@@ -34,6 +34,7 @@ from typing import Any, Self, cast
 import grpc.aio
 from aiohttp import web
 
+from qdpool import operations as ops
 from qdpool.embedded import cluster_state
 from qdpool.embedded.auth import ApiKeys
 from qdpool.embedded.cluster_link import EngineLink
@@ -45,6 +46,7 @@ from qdpool.embedded.faults import FaultInjector
 from qdpool.embedded.grpc import create_server
 from qdpool.embedded.rest import create_app
 from qdpool.embedded.server import KEEPALIVE_TIMEOUT
+from qdpool.operations.spec import Operation
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
@@ -59,12 +61,12 @@ class PeerEngine:
 
     async def run(
         self,
-        operation: str,
+        operation: Operation[Any],
         collection: str | None = None,
         body: Any = None,
         params: dict[str, str] | None = None,
     ) -> Any:
-        if operation == "cluster_status":
+        if operation is ops.CLUSTER_STATUS:
             membership = cluster_state.load(self.directory)
             if membership is None:
                 raise EngineError(ErrorKind.UNAVAILABLE, "Service unavailable: no cluster state")

@@ -111,7 +111,18 @@ ALL: tuple[Operation[Any], ...] = (
     TELEMETRY,
 )
 
-NAMES: frozenset[str] = frozenset(op.name for op in ALL)
+_BY_NAME: dict[str, Operation[Any]] = {op.name: op for op in ALL}
+NAMES: frozenset[str] = frozenset(_BY_NAME)
+
+
+def by_name(name: str) -> Operation[Any]:
+    """The spec named ``name``, where a name crosses a boundary that cannot carry the spec
+    itself (the embedded cluster's engine link, fault rules given as JSON)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"no Qdrant operation named {name!r}") from None
+
 
 __all__ = [
     "ALL",
@@ -162,4 +173,5 @@ __all__ = [
     "UPSERT",
     "GrpcCodec",
     "Operation",
+    "by_name",
 ]

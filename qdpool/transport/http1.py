@@ -113,10 +113,13 @@ class Http1Transport:
 
     # ------------------------------------------------------------ the contract
 
-    async def start(self) -> None:
-        """Open one connection and ask ``/readyz``, to fail fast on a wrong address."""
+    async def start(self, *, verify: bool = True) -> None:
+        """Open one connection and ask ``/readyz`` (with ``verify``), to fail fast on a wrong
+        address; without ``verify`` connections open on the first calls."""
         if self._closed:
             raise errors.ClientClosed("REST transport is closed")
+        if not verify:
+            return
         head = f"GET {self._prefix}/readyz{self._fixed}\r\n".encode("latin-1")
         try:
             await self._exchange(head, None, self._clock() + self._config.connect_timeout, None)
