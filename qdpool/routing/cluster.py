@@ -39,8 +39,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qdpool import call as ops
-from qdpool.call import Call
+from qdpool.call import CLUSTER_STATUS, HEALTH, Call, Operation
 from qdpool.endpoint import Endpoint
 from qdpool.errors import InvalidInput, Unavailable
 from qdpool.events import Observer
@@ -346,11 +345,9 @@ class Cluster:
 
     async def _health_check(self, endpoint: Endpoint) -> None:
         timeout = self.ejector.policy.health_check_timeout if self.ejector else 1.0
-        await self._send_direct(endpoint, ops.HEALTH, timeout)
+        await self._send_direct(endpoint, HEALTH, timeout)
 
-    async def _send_direct(
-        self, endpoint: Endpoint, operation: ops.Operation, timeout: float
-    ) -> Any:
+    async def _send_direct(self, endpoint: Endpoint, operation: Operation, timeout: float) -> Any:
         """One request straight to a node's transport (with the key), outside the pipeline."""
         transports = self.transports.get(endpoint)
         if not transports:
@@ -376,7 +373,7 @@ class Cluster:
                 if "rest" not in self.transports.get(node.endpoint, {}):
                     continue
                 try:
-                    result = await self._send_direct(node.endpoint, ops.CLUSTER_STATUS, timeout)
+                    result = await self._send_direct(node.endpoint, CLUSTER_STATUS, timeout)
                     found = parse_peers(result, node.endpoint)
                 except Exception as error:
                     logger.info("qdpool: GET /cluster from %s failed: %s", node.endpoint, error)

@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
-from qdpool import call as ops
-from qdpool.call import Call, Operation
+from qdpool import call as ops  # the operations (qdpool.operations after the Call rewrite)
+from qdpool.call import Call
 from qdpool.endpoint import Endpoint
 from qdpool.errors import ClientClosed, Unavailable
 from qdpool.events import NullObserver
@@ -43,6 +43,8 @@ from qdpool.telemetry import Telemetry
 from qdpool.transport.base import Transport
 
 T = TypeVar("T")
+
+__all__ = ["Sim", "SimNode", "Terminal", "VirtualTimeLoop", "clock", "endpoint", "ops", "simulate"]
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
@@ -256,7 +258,7 @@ class Sim:
 
     async def call(
         self,
-        operation: Operation = ops.QUERY_POINTS,
+        operation: Any = ops.QUERY_POINTS,
         *,
         protocol: str = "rest",
         timeout: float = 2.0,
@@ -271,7 +273,7 @@ class Sim:
         *,
         callers: int,
         seconds: float,
-        operation: Operation = ops.QUERY_POINTS,
+        operation: Any = ops.QUERY_POINTS,
         protocol: str = "rest",
         pause: float = 0.0,
     ) -> tuple[int, int]:

@@ -6,9 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from routing_sim import Sim, clock, endpoint, simulate
+from routing_sim import Sim, clock, endpoint, ops, simulate
 
-from qdpool import call as ops
 from qdpool.endpoint import Endpoint
 from qdpool.errors import InvalidInput, Unavailable
 from qdpool.policies import RetryPolicy

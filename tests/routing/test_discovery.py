@@ -63,6 +63,33 @@ def test_peers_take_the_host_of_their_uri_and_the_api_ports_of_the_seed() -> Non
     assert parse_peers({"status": "disabled"}, seed) == {seed: None}
 
 
+def test_peers_sharing_the_seeds_host_have_api_ports_spaced_as_their_p2p_ports() -> None:
+    seed = Endpoint.from_urls("http://127.0.0.1:6343", "http://127.0.0.1:6344")
+    info = {
+        "status": "enabled",
+        "peer_id": 2,
+        "peers": {
+            "1": {"uri": "http://127.0.0.1:6335/"},
+            "2": {"uri": "http://127.0.0.1:6345/"},
+            "3": {"uri": "http://127.0.0.1:6355/"},
+            "4": {"uri": "http://10.0.0.4:6335/"},
+        },
+    }
+    assert parse_peers(info, seed) == {
+        seed: 2,
+        Endpoint("127.0.0.1", 6333, 6334): 1,
+        Endpoint("127.0.0.1", 6353, 6354): 3,
+        Endpoint("10.0.0.4", 6343, 6344): 4,  # another host: the seed's API ports
+    }
+    far = {
+        "status": "enabled",
+        "peer_id": 1,
+        "peers": {"1": {"uri": "http://h:6335/"}, "2": {"uri": "http://h:65535/"}},
+    }
+    with pytest.raises(ClusterInfoError, match="no API port"):
+        parse_peers(far, Endpoint.from_urls("http://h:6333"))
+
+
 @pytest.mark.parametrize(
     ("result", "problem"),
     [
@@ -72,6 +99,7 @@ def test_peers_take_the_host_of_their_uri_and_the_api_ports_of_the_seed() -> Non
         ({"status": "enabled", "peer_id": 1, "peers": {"2": {}}}, "no 'uri'"),
         ({"status": "enabled", "peer_id": 1, "peers": {"2": {"uri": "nohost"}}}, "no host"),
         ({"status": "enabled", "peer_id": "x", "peers": {"2": {"uri": "http://a"}}}, "peer_id"),
+        ({"status": "enabled", "peer_id": 1, "peers": {"2": {"uri": "http://a:99999"}}}, "port"),
     ],
 )
 def test_malformed_cluster_info_is_refused(result: Any, problem: str) -> None:
