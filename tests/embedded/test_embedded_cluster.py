@@ -200,22 +200,28 @@ async def test_kill_9_of_a_peer_under_writes_loses_no_acknowledged_write(
     next_id = iter(range(1, 10_000))
     deadline = time.monotonic() + 10.0
 
-    async def writer(peer: Peer) -> None:
+    channels = {p.id: grpc_channel(p) for p in peers}
+
+    async def over_rest(peer: Peer, body: dict[str, Any]) -> None:
+        path = f"/collections/{collection_name}/points"
+        reply = await rest_of(session, peer)("PUT", path, body, params={"wait": "true"})
+        assert reply.status == 200, reply.body
+
+    async def over_grpc(peer: Peer, body: dict[str, Any]) -> None:
+        message = pb("upsert", collection_name, body, {"wait": "true"})
+        await Grpc(channels[peer.id])("upsert", message)
+
+    async def writer(peer: Peer, send: Callable[[Peer, dict[str, Any]], Awaitable[None]]) -> None:
         nonlocal served_after_kill, unanswered
-        rest = rest_of(session, peer)
         while len(acknowledged) < 300 and time.monotonic() < deadline:
             point = next(next_id)
-            body = {"points": [{"id": point, "vector": [1.0, float(point)]}]}
             try:
-                reply = await rest(
-                    "PUT", f"/collections/{collection_name}/points", body, params={"wait": "true"}
-                )
-            except aiohttp.ClientError:
-                assert peer.id == victim.id and killed
+                await send(peer, {"points": [{"id": point, "vector": [1.0, float(point)]}]})
+            except (aiohttp.ClientError, grpc.aio.AioRpcError) as exc:
+                assert peer.id == victim.id and killed, exc
                 unanswered += 1
                 await asyncio.sleep(0.01)
                 continue
-            assert reply.status == 200, reply.body
             acknowledged.append(point)
             served_after_kill += killed
             if len(acknowledged) >= 60:
@@ -227,7 +233,13 @@ async def test_kill_9_of_a_peer_under_writes_loses_no_acknowledged_write(
         killed = True
         await cluster.kill(victim.id)
 
-    await asyncio.gather(killer(), *(writer(p) for p in peers for _ in range(2)))
+    try:
+        await asyncio.gather(
+            killer(), *(writer(p, send) for p in peers for send in (over_rest, over_grpc))
+        )
+    finally:
+        for channel in channels.values():
+            await channel.close(None)
     assert killed and served_after_kill > 100  # the other peers kept serving
     assert cluster.peers[2].pid is None
     reader = rest_of(session, cluster.peers[3])
