@@ -84,7 +84,7 @@ def test_peers_sharing_the_seeds_host_have_api_ports_spaced_as_their_p2p_ports()
     far = {
         "status": "enabled",
         "peer_id": 1,
-        "peers": {"1": {"uri": "http://h:6335/"}, "2": {"uri": "http://h:65535/"}},
+        "peers": {"1": {"uri": "http://h:1000/"}, "2": {"uri": "http://h:65535/"}},
     }
     with pytest.raises(ClusterInfoError, match="no API port"):
         parse_peers(far, Endpoint.from_urls("http://h:6333"))
