@@ -107,6 +107,7 @@ class Engine:
         self._lock = threading.Lock()
         self._collections: dict[str, Collection] = {}
         self._flushed_at: dict[str, float] = {}
+        self._replacements = 0  # collections swapped for new objects (see execute)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qdpool-shard")
         self._closed = False
         self._handlers: dict[str, Handler] = {
@@ -181,10 +182,22 @@ class Engine:
         body: Any = None,
         params: dict[str, str] | None = None,
     ) -> Any:
-        """Run one operation synchronously; returns the REST ``result`` value."""
+        """Run one operation synchronously; returns the REST ``result`` value.
+
+        A collection replaced while the call ran (an update reopening its shard, a
+        snapshot recovery) makes the old object answer "doesn't exist"; the call is then
+        run once more on the new one.  That is safe for writes too: a closed collection
+        refuses a write before applying any of it.
+        """
         handler = self._handlers.get(operation)
         if handler is None:
             raise EngineError.internal(f"unknown operation {operation!r}")
+        generation = self._replacements
+        try:
+            return handler(collection, body, params or {})
+        except EngineError as exc:
+            if exc.kind is not ErrorKind.NOT_FOUND or self._replacements == generation:
+                raise
         return handler(collection, body, params or {})
 
     async def run(
@@ -363,6 +376,7 @@ class Engine:
                 config_update.write_config(staging, meta)
                 old = self._collections.pop(target, None)
                 if old is not None:
+                    self._replacements += 1  # before close: a call failing on it retries
                     old.close()
                     # Operation ids keep increasing across the recovery.
                     counter = old.directory / COUNTER_FILE
@@ -401,6 +415,7 @@ class Engine:
                 return True
             directory = collection.directory
             old_meta = config_update.read_meta(directory)
+            self._replacements += 1  # before close: a call failing on the old one retries
             collection.close()
             config_update.write_config(directory, {**old_meta, "config": new_config})
             try:
