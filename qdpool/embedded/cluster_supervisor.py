@@ -121,21 +121,12 @@ class Supervisor:
         return [self._peers[p.id].line for p in self.membership.peers]
 
     def _initial_membership(self) -> Membership:
-        """The stored membership (same ids and ports as last time) resized to N, or a new one."""
-        stored = cluster_state.load(self.directory)
-        membership = Membership(self.options.host)
-        if stored is not None and stored.host == self.options.host:
-            membership = Membership(
-                stored.host,
-                peers=stored.peers[: self.options.peers],
-                term=stored.term,
-                commit=stored.commit,
-                leader=stored.leader,
-                next_peer_id=stored.next_peer_id,
-            )
-        while len(membership.peers) < self.options.peers:
-            membership = membership.with_peer(self._new_address(membership.next_peer_id))
-        return membership.elected()
+        return initial_membership(
+            cluster_state.load(self.directory),
+            self.options.host,
+            self.options.peers,
+            self._new_address,
+        )
 
     async def close(self) -> None:
         """Stop every peer, then the engine (which flushes); remove a temporary directory."""
@@ -383,6 +374,32 @@ class Supervisor:
             return function()
 
         return call
+
+
+def initial_membership(
+    stored: Membership | None,
+    host: str,
+    peers: int,
+    new_address: Callable[[int], PeerAddress],
+) -> Membership:
+    """The stored membership (same ids, ports and term as last time) resized to ``peers``.
+
+    Without a stored one (or one for another host), a new one with ids 1..N;
+    ``new_address(id)`` gives a new peer its ports.
+    """
+    membership = Membership(host)
+    if stored is not None and stored.host == host:
+        membership = Membership(
+            host,
+            peers=stored.peers[:peers],
+            term=stored.term,
+            commit=stored.commit,
+            leader=stored.leader,
+            next_peer_id=stored.next_peer_id,
+        )
+    while len(membership.peers) < peers:
+        membership = membership.with_peer(new_address(membership.next_peer_id))
+    return membership.elected()
 
 
 def _free_port(host: str) -> int:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import grpc
+import orjson
 import pytest
 import pytest_asyncio
 from embedded_support import Grpc, Rest, grpc_channel, pb
@@ -27,7 +29,9 @@ from qdrant_client import models as qm
 
 from qdpool.embedded import EmbeddedProcess
 from qdpool.embedded.cluster import EmbeddedCluster, Peer
+from qdpool.embedded.cluster_control import ControlError
 from qdpool.embedded.cluster_state import Membership, PeerAddress
+from qdpool.embedded.cluster_supervisor import initial_membership
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 
@@ -387,7 +391,7 @@ class _Target:
         self.grpc_url = grpc_url
 
 
-async def _p50s(calls: list[Call], n: int = 300) -> list[float]:
+async def _p50s(calls: list[Call], n: int = 200) -> list[float]:
     samples: list[list[float]] = [[] for _ in calls]
     for i in range(n + 30):
         for call, times in zip(calls, samples, strict=True):
@@ -396,6 +400,38 @@ async def _p50s(calls: list[Call], n: int = 300) -> list[float]:
             if i >= 30:  # the first calls warm connections up
                 times.append(time.perf_counter() - started)
     return [statistics.median(times) for times in samples]
+
+
+async def test_commands_that_make_no_sense_are_refused(cluster: EmbeddedCluster) -> None:
+    with pytest.raises(ControlError, match="is running"):
+        await cluster.restart(1)
+    with pytest.raises(ControlError, match="not a member"):
+        await cluster.kill(99)
+    with pytest.raises(ControlError, match="not a member"):
+        await cluster.remove_peer(99)
+    with pytest.raises(ControlError, match="engine is running"):
+        await cluster.restart_engine()
+
+
+async def test_the_cluster_command_talks_to_the_supervisor(cluster: EmbeddedCluster) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "qdpool",
+        "cluster",
+        "status",
+        "--cluster-dir",
+        str(cluster.directory),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=EmbeddedProcess.environment(),
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err
+    status = orjson.loads(out)
+    assert [p["id"] for p in status["peers"]] == sorted(cluster.peers)
+    assert status["engine_pid"] == cluster.engine_pid
+    assert [p["rest_url"] for p in status["peers"]] == [p.rest_url for p in cluster.peers.values()]
 
 
 # -- lifecycle (last: it closes the module's cluster) -------------------------------------
@@ -441,3 +477,17 @@ def test_a_joining_peer_knows_its_ports_but_is_not_reported() -> None:
     assert set(m.status(1)["peers"]) == {"1", "2"}
     assert m.next_peer_id == 4
     assert Membership.from_json(m.to_json()) == m
+
+
+def test_a_restarted_cluster_keeps_its_ids_ports_and_term() -> None:
+    def new(peer_id: int) -> PeerAddress:
+        return PeerAddress(peer_id, 100 + peer_id, 200 + peer_id, 300 + peer_id)
+
+    stored = _membership(3).without_peer(2).with_liveness(1, alive=False)
+    again = initial_membership(stored, "127.0.0.1", 2, new)
+    assert again.peers == stored.peers and again.down == frozenset()
+    assert (again.leader, again.term) == (stored.leader, stored.term)
+    grown = initial_membership(stored, "127.0.0.1", 3, new)
+    assert [p.id for p in grown.peers] == [1, 3, 4] and grown.peer(4) == new(4)
+    fresh = initial_membership(None, "127.0.0.1", 2, new)
+    assert [p.id for p in fresh.peers] == [1, 2] and (fresh.leader, fresh.term) == (1, 1)
