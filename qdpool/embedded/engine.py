@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from qdpool.embedded import config as cfg
-from qdpool.embedded import config_update, snapshots, telemetry
+from qdpool.embedded import config_update, snapshots, strict_mode, telemetry
 from qdpool.embedded.aliases import Aliases, alias_clash
 from qdpool.embedded.collection import CONFIG_FILE, COUNTER_FILE, Collection
 from qdpool.embedded.errors import EngineError, ErrorKind
@@ -192,13 +192,30 @@ class Engine:
         handler = self._handlers.get(operation)
         if handler is None:
             raise EngineError.internal(f"unknown operation {operation!r}")
+        params = params or {}
+        if operation in strict_mode.CHECKED and collection is not None:
+            self._check_strict_mode(operation, collection, body, params)
         generation = self._replacements
         try:
-            return handler(collection, body, params or {})
+            return handler(collection, body, params)
         except EngineError as exc:
             if exc.kind is not ErrorKind.NOT_FOUND or self._replacements == generation:
                 raise
-        return handler(collection, body, params or {})
+        return handler(collection, body, params)
+
+    def _check_strict_mode(
+        self, operation: str, name: str, body: Any, params: dict[str, str]
+    ) -> None:
+        """Refuse what the collection's enabled strict mode forbids (strict_mode.py)."""
+        with self._lock:
+            collection = self._collections.get(self.aliases.resolve(name))
+        if collection is None:
+            return  # the handler reports the missing collection
+        strict = collection.config.get("strict_mode_config") or {}
+        if strict.get("enabled"):
+            strict_mode.check(
+                operation, strict, body, params, lambda: collection.info()["payload_schema"]
+            )
 
     async def run(
         self,

@@ -229,9 +229,9 @@ D4 = {"size": 4, "distance": "Dot"}
         ({"vectors": D4, "sharding_method": "custom"}, 400, "Wrong input: custom sharding"),
         ({"vectors": D4, "wal_config": {"wal_capacity_mb": 64}}, 400, "Wrong input: wal_config"),
         (
-            {"vectors": D4, "strict_mode_config": {"enabled": True}},
+            {"vectors": D4, "strict_mode_config": {"enabled": True, "read_rate_limit": 10}},
             400,
-            "Wrong input: strict mode",
+            "Wrong input: strict_mode_config.read_rate_limit with strict mode enabled",
         ),
         ({}, 400, "Wrong input: a collection without any vectors"),
         (
@@ -383,7 +383,10 @@ async def test_update_unnamed_vector_by_empty_name(
         ({"sparse_vectors": {"nope": {}}}, "Wrong input: Not existing vector name error: nope"),
         ({"quantization_config": "Disabled"}, "Wrong input: quantization_config: Disabled"),
         ({"params": {"write_consistency_factor": 2}}, "Wrong input: write_consistency_factor"),
-        ({"strict_mode_config": {"enabled": True}}, "Wrong input: strict mode"),
+        (
+            {"strict_mode_config": {"enabled": True, "max_points_count": 5}},
+            "Wrong input: strict_mode_config.max_points_count with strict mode enabled",
+        ),
         ({"colour": "red"}, "Format error in JSON body: unknown field `colour`"),
     ],
 )
