@@ -97,12 +97,12 @@ class Membership:
         return changed.elected()
 
     def without_peer(self, peer_id: int) -> Membership:
-        """Remove a peer: one committed consensus operation."""
+        """Remove a peer: one committed consensus operation (none for a peer still joining)."""
         changed = replace(
             self,
             peers=tuple(p for p in self.peers if p.id != peer_id),
             joining=tuple(p for p in self.joining if p.id != peer_id),
-            commit=self.commit + 1,
+            commit=self.commit + 1 if self.is_member(peer_id) else self.commit,
             down=self.down - {peer_id},
         )
         return changed.elected()

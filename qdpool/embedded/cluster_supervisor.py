@@ -134,8 +134,10 @@ class Supervisor:
         if self._control is not None:
             self._control.close()
             self._control = None
-        for task in list(self._lingering):
-            task.cancel()
+        lingering = list(self._lingering)
+        for task in lingering:
+            task.cancel()  # stops its peer now instead of later
+        await asyncio.gather(*lingering, return_exceptions=True)
         await asyncio.gather(*(self._stop_child(c) for c in list(self._peers.values())))
         self._peers.clear()
         if self._engine is not None:
