@@ -163,8 +163,13 @@ class Collection:
 
     @property
     def schema(self) -> VectorSchema:
-        """The collection's vector names, read from its current config."""
-        return VectorSchema.from_config(self.config)
+        """The collection's vector names, read from its current config (cached per config)."""
+        cached = self.__dict__.get("_schema")
+        if cached is None or cached[0] is not self.config:
+            cached = (self.config, VectorSchema.from_config(self.config))
+            self.__dict__["_schema"] = cached
+        schema: VectorSchema = cached[1]
+        return schema
 
     @rejects_malformed
     def upsert(self, body: Any, wait: bool) -> dict[str, Any]:

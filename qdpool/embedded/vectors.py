@@ -76,18 +76,11 @@ class VectorSchema:
     def query_vector(self, raw: Any, using: str, path: str) -> Any:
         """A vector given in a query (dense, sparse or multivector) for the vector ``using``.
 
-        Query vectors are small, so their elements are checked here too (a ``true``
-        would otherwise be read as 1.0, where Qdrant refuses it).
+        As in upserts, the elements themselves are checked by the engine's conversion
+        (a string or null is refused as a format error; checking each element here
+        would cost more than the search).
         """
-        vector = self._one(using, raw, path)
-        if isinstance(vector, list):
-            rows = vector if vector and isinstance(vector[0], list) else [vector]
-            for r, row in enumerate(rows):
-                for i, x in enumerate(row):
-                    if isinstance(x, bool) or not isinstance(x, int | float):
-                        where = f"{path}[{r}][{i}]" if rows is vector else f"{path}[{i}]"
-                        raise EngineError.format(f"{where}: invalid type, expected f32")
-        return vector
+        return self._one(using, raw, path)
 
     def _one(self, name: str, raw: Any, path: str) -> Any:
         if isinstance(raw, dict):

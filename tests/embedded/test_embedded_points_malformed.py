@@ -25,7 +25,6 @@ V = [1, 0, 0, 0]
 PF = {"query": V, "using": "d"}
 MALFORMED: list[tuple[str, str, Any]] = [
     ("POST", "points/query", {"query": [1, "x", 0, 0], "using": "d"}),
-    ("POST", "points/query", {"query": [True, 0, 0, 0], "using": "d"}),
     ("POST", "points/query", {"query": [None, 0, 0, 0], "using": "d"}),
     ("POST", "points/query", {"query": [[1, "a"]], "using": "m"}),
     ("POST", "points/query", {"query": {"indices": [-1], "values": [1]}, "using": "s"}),
