@@ -106,6 +106,23 @@ async def test_every_peer_reports_the_whole_cluster(
     assert [pid for leader, role, pid in leaders if role == "Leader"] == [leaders[0][0]]
 
 
+async def test_discovery_from_one_seed_finds_every_peer(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession
+) -> None:
+    """Each ``uri`` gives a host; the API ports sit at the offset its port has from the seed's."""
+    seed = cluster.peers[1]
+    status = (await rest_of(session, seed)("GET", "/cluster")).result
+    seed_p2p = urlsplit(status["peers"][str(status["peer_id"])]["uri"]).port
+    assert seed_p2p is not None
+    for peer_id, info in status["peers"].items():
+        uri = urlsplit(info["uri"])
+        assert uri.port is not None
+        rest_url = f"http://{uri.hostname}:{seed.rest_port + uri.port - seed_p2p}"
+        found = (await Rest(session, rest_url)("GET", "/cluster")).result
+        assert found["peer_id"] == int(peer_id)
+        assert rest_url == cluster.peers[int(peer_id)].rest_url
+
+
 async def test_the_p2p_port_is_not_an_api(cluster: EmbeddedCluster) -> None:
     parts = urlsplit(cluster.peers[1].p2p_url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
