@@ -282,8 +282,21 @@ class Cluster:
         for by_protocol in transports:
             await _close_all(by_protocol.values())
 
+    async def _start_nodes(self, nodes: list[Node]) -> None:
+        """Start nodes in the background; one whose transports cannot even be made is logged."""
+        results = await asyncio.gather(
+            *(self._start_node(n) for n in nodes), return_exceptions=True
+        )
+        for node, result in zip(nodes, results, strict=True):
+            if isinstance(result, Exception):
+                logger.error("qdpool: cannot make transports for %s: %s", node.endpoint, result)
+
     async def _start_node(self, node: Node) -> bool:
-        """Make and start ``node``'s transports; on success it becomes active."""
+        """Make and start ``node``'s transports; on success it becomes active.
+
+        The factory's own errors (a node it cannot make transports for) propagate:
+        at ``start`` they are the caller's configuration error.
+        """
         if node.state != STARTING or self._closed:
             return node.state != STARTING
         transports = dict(self._factory(node.endpoint))
@@ -322,7 +335,7 @@ class Cluster:
         now = self._clock()
         if self.nodes.in_state(STARTING) and now >= self._next_start_retry:
             self._next_start_retry = now + self.discovery_policy.min_refresh_interval
-            await asyncio.gather(*(self._start_node(n) for n in self.nodes.in_state(STARTING)))
+            await self._start_nodes(self.nodes.in_state(STARTING))
         if self.discover and self._schedule.due(self._clock()):
             await self.refresh()
 
@@ -403,7 +416,7 @@ class Cluster:
             if node not in seen and not node.static and node.state != DRAINING:
                 self._drain(node, "left the cluster")
         if new:
-            await asyncio.gather(*(self._start_node(n) for n in new))
+            await self._start_nodes(new)
 
     def _drain(self, node: Node, reason: str) -> None:
         """Take no new attempt to ``node``; close it once its attempts in flight end."""
