@@ -26,7 +26,7 @@ from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 from qdrant_client.http.exceptions import UnexpectedResponse
 
-from qdpool.embedded import EmbeddedQdrant
+from qdpool.embedded import EmbeddedQdrant, snapshots
 from qdpool.embedded.engine import Engine
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
@@ -267,5 +267,21 @@ def test_a_recovery_cut_short_after_the_swap_keeps_the_new_collection(tmp_path: 
     try:
         assert engine.execute("collection_exists", "c")["exists"] is True
         assert not list(collections.glob(".replaced-*"))
+    finally:
+        engine.close()
+
+
+def test_a_full_snapshot_skips_a_collection_deleted_meanwhile(tmp_path: Path) -> None:
+    engine = Engine(tmp_path)
+    try:
+        for name in ("kept", "gone"):
+            engine.execute("create_collection", name, {"vectors": {"size": 2, "distance": "Dot"}})
+        listed = [engine._get("gone"), engine._get("kept")]
+        engine.execute("delete_collection", "gone")
+        full = snapshots.create_full_snapshot(listed, tmp_path / "aliases.json", tmp_path)
+        with tarfile.open(tmp_path / full["name"], "r:gz") as tar:
+            names = tar.getnames()
+        assert "collections/kept/collection.json" in names
+        assert not any(n.startswith("collections/gone") for n in names)
     finally:
         engine.close()
