@@ -44,6 +44,7 @@ PEER_LINE = re.compile(
     r"^qdpool serve: peer=(?P<id>\d+) rest=(?P<rest>\S+) grpc=(?P<grpc>\S+) pid=(?P<pid>\d+)$"
 )
 """One of the first N stdout lines of ``qdpool serve --peers N``."""
+_EPHEMERAL_START = 32_768
 CLUSTER_LINE = re.compile(r"^qdpool serve: cluster=(?P<dir>\S+) engine-pid=(?P<engine>\S+) ")
 
 
@@ -340,12 +341,15 @@ def free_base_port(peers: int, host: str = "127.0.0.1", *, spare: int = 2) -> in
     """A base port whose blocks for ``peers + spare`` peers (3 ports every 10) are all free.
 
     ``spare`` leaves room for peers added later.  Free when probed: another
-    process may still take a port before the cluster binds it.
+    process may still take a port before the cluster binds it.  Bases lie below
+    Linux's ephemeral range, so outgoing connections do not take a peer's port
+    while it is down between a kill and a restart.
     """
     rng = random.Random()
+    top = _EPHEMERAL_START - PORT_STRIDE * (peers + spare)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     for _ in range(200):
-        base = rng.randrange(20_000, 60_000 - PORT_STRIDE * (peers + spare), PORT_STRIDE)
+        base = rng.randrange(10_000, top, PORT_STRIDE)
         try:
             for k in range(peers + spare):
                 for offset in range(3):
