@@ -83,7 +83,9 @@ class Supervisor:
     def __init__(self, options: ClusterOptions) -> None:
         self.options = options
         self._temporary = options.directory is None
-        self.directory = options.directory or Path(tempfile.mkdtemp(prefix="qdpool-cluster-"))
+        # Absolute, so that a peer started later with --peer-of finds the same files.
+        chosen = options.directory or Path(tempfile.mkdtemp(prefix="qdpool-cluster-"))
+        self.directory = chosen.absolute()
         self.membership = Membership(options.host)
         self._engine: _Child | None = None
         self._peers: dict[int, _Child] = {}
@@ -152,7 +154,9 @@ class Supervisor:
 
     async def _start_engine(self) -> None:
         opts = self.options
-        args = (self.directory, opts.path or self.directory / "data", opts.snapshots_path)
+        data = opts.path.absolute() if opts.path else self.directory / "data"
+        snapshots = opts.snapshots_path.absolute() if opts.snapshots_path else None
+        args = (self.directory, data, snapshots)
         process, line = await fork(
             engine_main,
             (*args, opts.log_level),
