@@ -308,6 +308,9 @@ class Cluster:
             logger.warning("qdpool: node %s did not start: %s", node.endpoint, error)
             await _close_all(transports.values())
             return False
+        except BaseException:  # cancelled (the cluster is closing): leave nothing open
+            await asyncio.shield(_close_all(transports.values()))
+            raise
         if self._closed or node.endpoint not in self.nodes:
             await _close_all(transports.values())
             return False
@@ -436,9 +439,11 @@ class Cluster:
             await self._sleep(_DRAIN_POLL)
         left = node.in_flight
         self.nodes.remove(node)
-        transports = self.transports.pop(node.endpoint, None)
+        transports = self.transports.get(node.endpoint)
         if transports is not None:
+            # Closed before it leaves the map: if close() cancels this, it closes them too.
             await _close_all(transports.values())
+            self.transports.pop(node.endpoint, None)
         note = f"{reason}; drained" if not left else f"{reason}; closed with {left} in flight"
         self._events.removed(str(node.endpoint), note)
 
