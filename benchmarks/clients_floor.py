@@ -4,7 +4,8 @@ This is the least Python a pooled REST client can run per call: the request
 written as bytes in one write (head and orjson body), the answer parsed by llhttp
 (the parser uvicorn uses), the body decoded with ``orjson.loads``. It keeps a
 stack of idle connections and opens a new one when none is free. It has no
-timeouts, no error handling beyond raising, no TLS options: it measures a cost,
+timeouts, no error handling beyond raising and skipping connections the server
+closed while idle, no TLS options: it measures a cost,
 it is not a client anyone should use. qdpool's own transport
 (``qdpool/transport/http1.py``) is this plus what makes it safe.
 """
@@ -80,7 +81,10 @@ class RawHttptools:
 
     async def query(self, vector: list[float]) -> int:
         body = _body(vector, self._limit)
-        conn = self._idle.pop() if self._idle else await self._connect()
+        idle = self._idle
+        while idle and idle[-1].lost:  # the server closed it while idle (Qdrant: after 5 s)
+            idle.pop()
+        conn = idle.pop() if idle else await self._connect()
         status, raw = await conn.request(self._head + b"%d\r\n\r\n" % len(body), body)
         if not conn.lost:
             self._idle.append(conn)
