@@ -93,7 +93,7 @@ class Converted:
     excluded: set[PointId] = field(default_factory=set)
 
 
-def convert_request(body: Any, ctx: QueryContext, *, limit_floor: int = 1) -> Converted:
+def convert_request(body: Any, ctx: QueryContext) -> Converted:
     """A full ``POST .../points/query`` body."""
     body = parse_object(body, "body")
     reject_unknown_fields(body, QUERY_FIELDS, "")
@@ -104,7 +104,7 @@ def convert_request(body: Any, ctx: QueryContext, *, limit_floor: int = 1) -> Co
     with_vector = parse_with_vector(
         body.get("with_vectors") if raw_vector is None else raw_vector, default=False
     )
-    limit = parse_uint(body.get("limit"), "limit", default=_DEFAULT_LIMIT, minimum=limit_floor)
+    limit = parse_uint(body.get("limit"), "limit", default=_DEFAULT_LIMIT, minimum=1)
     limit = limit or _DEFAULT_LIMIT
     offset = parse_uint(body.get("offset"), "offset", default=None)
     request = qe.QueryRequest(
