@@ -136,10 +136,7 @@ class EmbeddedCluster:
 
     def command(self) -> list[str]:
         argv = [self.python, "-m", "qdpool", "serve", "--peers", str(self.size)]
-        base = self.base_port
-        if base is None:
-            base = self.base_port = free_base_port(self.size, self.host)
-        rest, grpc, p2p = (base, base + 1, base + 2) if base else (0, 0, 0)
+        rest, grpc, p2p = self.base_ports()
         argv += ["--host", self.host, "--port", str(rest), "--grpc-port", str(grpc)]
         argv += ["--p2p-port", str(p2p)]
         argv += ["--cluster-dir", str(self.directory)]
@@ -152,12 +149,34 @@ class EmbeddedCluster:
                 argv += [flag, os.fspath(value)]
         return argv
 
+    def base_ports(self) -> tuple[int, int, int]:
+        """Peer 1's REST, gRPC and peer-to-peer ports (a free base is picked on first use)."""
+        if self.base_port is None:
+            self.base_port = free_base_port(self.size, self.host)
+        base = self.base_port
+        return (base, base + 1, base + 2) if base else (0, 0, 0)
+
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Run ``qdpool serve --peers N`` and wait for its N peer lines and its cluster line."""
+        """Run ``qdpool serve --peers N`` and wait for its N peer lines and its cluster line.
+
+        With a base port picked here, a start that fails (a probed port was taken
+        meanwhile) is tried again on another base, three times in all.
+        """
         if self._proc is not None:
             raise RuntimeError("the cluster is already started")
+        picked = self.base_port is None
+        for attempt in range(3 if picked else 1):
+            try:
+                await self._start_once()
+                return
+            except RuntimeError:
+                if attempt == 2 or not picked:
+                    raise
+                self.base_port = None
+
+    async def _start_once(self) -> None:
         if self._directory is None:
             self._directory = Path(tempfile.mkdtemp(prefix="qdpool-cl-"))
         self._proc = await asyncio.create_subprocess_exec(
@@ -176,6 +195,7 @@ class EmbeddedCluster:
 
     async def _read_banner(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
+        self.peers = {}
         for _ in range(self.size):
             line = (await self._proc.stdout.readline()).decode().strip()
             match = PEER_LINE.match(line)

@@ -28,7 +28,8 @@ from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 
 from qdpool.embedded import EmbeddedProcess
-from qdpool.embedded.cluster import EmbeddedCluster, Peer
+from qdpool.embedded import cluster as cluster_module
+from qdpool.embedded.cluster import EmbeddedCluster, Peer, free_base_port
 from qdpool.embedded.cluster_control import ControlError
 from qdpool.embedded.cluster_state import Membership, PeerAddress
 from qdpool.embedded.cluster_supervisor import initial_membership
@@ -508,3 +509,27 @@ def test_a_restarted_cluster_keeps_its_ids_ports_and_term() -> None:
     assert [p.id for p in grown.peers] == [1, 3, 4] and grown.peer(4) == new(4)
     fresh = initial_membership(None, "127.0.0.1", 2, new)
     assert [p.id for p in fresh.peers] == [1, 2] and (fresh.leader, fresh.term) == (1, 1)
+
+
+async def test_a_start_on_a_picked_base_is_tried_again_on_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    picks = iter(range(20_000, 30_000, 100))
+    monkeypatch.setattr(cluster_module, "free_base_port", lambda peers, host: next(picks))
+    cluster = EmbeddedCluster(peers=2)
+    bases: list[int] = []
+
+    async def start_once_of(target: EmbeddedCluster) -> None:
+        bases.append(target.base_ports()[0])
+        if len(bases) < 3:
+            raise RuntimeError("qdpool serve --peers did not start: ''")
+
+    monkeypatch.setattr(cluster, "_start_once", lambda: start_once_of(cluster))
+    await cluster.start()
+    assert bases == [20_000, 20_100, 20_200]  # a new base for each attempt
+    given = EmbeddedCluster(peers=2, base_port=free_base_port(2))  # the real one
+    monkeypatch.setattr(given, "_start_once", lambda: start_once_of(given))
+    bases.clear()
+    with pytest.raises(RuntimeError):
+        await given.start()
+    assert len(bases) == 1  # a base the caller chose is not replaced
