@@ -121,8 +121,15 @@ async def fork(
     """
     receiver, sender = _context.Pipe(duplex=False)
     process = _context.Process(target=target, args=(*args, lifeline.receiver, sender), daemon=False)
+    # The first start launches the fork server.  Shielded: a fork cancelled meanwhile
+    # still waits to learn the pid of what it started, and stops it.
+    starting = asyncio.ensure_future(asyncio.to_thread(process.start))
     try:
-        await asyncio.to_thread(process.start)  # the first start launches the fork server
+        await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        await starting
+        await stop(ForkedChild(process), timeout=1.0)
+        raise
     finally:
         sender.close()
     child = ForkedChild(process)
