@@ -9,9 +9,11 @@ writes nothing.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import grpc
 import pytest
 import pytest_asyncio
 from embedded_support import Rest
@@ -26,6 +28,7 @@ from points_support import (
     sparse_config,
     vectors_config,
 )
+from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as m
 from qdrant_client.http.exceptions import UnexpectedResponse
 
@@ -399,3 +402,30 @@ def test_dataset_shapes() -> None:
     points = dataset()
     assert len(points) == N and "e" not in points[9].vector  # type: ignore[operator]
     assert set(vectors_config()) == {"d", "e", "m"}
+
+
+async def test_grpc_upsert_with_one_bad_point_writes_nothing(server: EmbeddedQdrant) -> None:
+    # The gRPC door converts to the same REST shape, so the same whole-write check applies.
+    grpc_client = AsyncQdrantClient(
+        url=server.rest_url,
+        grpc_port=int(server.grpc_url.rsplit(":", 1)[1]),
+        prefer_grpc=True,
+        api_key="test-key",
+        https=False,
+        check_compatibility=False,
+    )
+    name = f"dp_grpc_{uuid.uuid4().hex[:8]}"
+    try:
+        await grpc_client.create_collection(
+            name, vectors_config=m.VectorParams(size=4, distance=m.Distance.DOT)
+        )
+        points = [m.PointStruct(id=i, vector=[1.0, 0.0, 0.0, float(i)]) for i in range(100)]
+        points[77] = m.PointStruct(id=77, vector=[1.0, 2.0])
+        with pytest.raises(grpc.RpcError) as refused:
+            await grpc_client.upsert(name, points, wait=True)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "Vector dimension error: expected dim: 4, got 2" in str(refused.value.details())
+        assert (await grpc_client.count(name, exact=True)).count == 0
+    finally:
+        await grpc_client.delete_collection(name)
+        await grpc_client.close()
