@@ -35,7 +35,7 @@ import asyncio
 import logging
 import random as _random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,7 +189,10 @@ class Cluster:
         self._schedule = RefreshSchedule(self.discovery_policy)
         self._next_start_retry = 0.0
         self._task: asyncio.Task[None] | None = None
-        self._drains: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()
+        """Drains and starts of discovered nodes, cancelled by ``close``."""
+        self._starting: set[Node] = set()
+        """Nodes whose transports are being started (never two starts at once)."""
         self._last_error: BaseException | None = None
         self._started = False
         self._closed = False
@@ -261,6 +264,12 @@ class Cluster:
                 if not any("rest" in t for t in self.transports.values()):
                     raise InvalidInput("discover", "discovery reads GET /cluster: it needs REST")
                 await self.refresh()
+                # Give the peers found a moment to start, so the first calls can use them;
+                # one that does not answer in time (an address not reachable from here)
+                # goes on starting in the background.
+                starting = [t for t in self._background if t.get_name().startswith("start")]
+                if starting:
+                    await asyncio.wait(starting, timeout=self.discovery_policy.request_timeout)
         except BaseException:
             await self.close()
             raise
@@ -271,12 +280,12 @@ class Cluster:
         if self._closed:
             return
         self._closed = True
-        tasks = [t for t in (self._task, *self._drains) if t is not None]
+        tasks = [t for t in (self._task, *self._background) if t is not None]
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        self._drains.clear()
+        self._background.clear()
         transports = list(self.transports.values())
         self.transports.clear()
         for by_protocol in transports:
@@ -297,8 +306,15 @@ class Cluster:
         The factory's own errors (a node it cannot make transports for) propagate:
         at ``start`` they are the caller's configuration error.
         """
-        if node.state != STARTING or self._closed:
+        if node.state != STARTING or self._closed or node in self._starting:
             return node.state != STARTING
+        self._starting.add(node)
+        try:
+            return await self._open_node(node)
+        finally:
+            self._starting.discard(node)
+
+    async def _open_node(self, node: Node) -> bool:
         transports = dict(self._factory(node.endpoint))
         try:
             for transport in transports.values():
@@ -419,7 +435,7 @@ class Cluster:
             if node not in seen and not node.static and node.state != DRAINING:
                 self._drain(node, "left the cluster")
         if new:
-            await self._start_nodes(new)
+            self._spawn(self._start_nodes(new), f"start {len(new)} discovered nodes")
 
     def _drain(self, node: Node, reason: str) -> None:
         """Take no new attempt to ``node``; close it once its attempts in flight end."""
@@ -429,9 +445,12 @@ class Cluster:
             self.nodes.remove(node)
             self._events.removed(str(node.endpoint), f"{reason} (never served)")
             return
-        task = asyncio.create_task(self._finish_drain(node, reason), name=f"drain {node.endpoint}")
-        self._drains.add(task)
-        task.add_done_callback(self._drains.discard)
+        self._spawn(self._finish_drain(node, reason), f"drain {node.endpoint}")
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _finish_drain(self, node: Node, reason: str) -> None:
         deadline = self._clock() + self.discovery_policy.drain_timeout
