@@ -20,7 +20,7 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,12 +123,21 @@ class Supervisor:
         return [self._peers[p.id].line for p in self.membership.peers]
 
     def _initial_membership(self) -> Membership:
-        return initial_membership(
+        membership = initial_membership(
             cluster_state.load(self.directory),
             self.options.host,
             self.options.peers,
             self._new_address,
         )
+        return replace(membership, snapshots_dir=str(self._snapshots_dir()))
+
+    def _data_dir(self) -> Path:
+        path = self.options.path
+        return path.absolute() if path else self.directory / "data"
+
+    def _snapshots_dir(self) -> Path:
+        path = self.options.snapshots_path
+        return path.absolute() if path else self._data_dir() / "snapshots"  # the Engine's default
 
     async def close(self) -> None:
         """Stop every peer, then the engine (which flushes); remove a temporary directory."""
@@ -154,9 +163,7 @@ class Supervisor:
 
     async def _start_engine(self) -> None:
         opts = self.options
-        data = opts.path.absolute() if opts.path else self.directory / "data"
-        snapshots = opts.snapshots_path.absolute() if opts.snapshots_path else None
-        args = (self.directory, data, snapshots)
+        args = (self.directory, self._data_dir(), self._snapshots_dir())
         process, line = await fork(
             engine_main,
             (*args, opts.log_level),

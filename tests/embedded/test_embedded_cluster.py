@@ -10,12 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
+import io
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -31,8 +36,11 @@ from qdpool.embedded import EmbeddedProcess
 from qdpool.embedded import cluster as cluster_module
 from qdpool.embedded.cluster import EmbeddedCluster, Peer, free_base_port
 from qdpool.embedded.cluster_control import ControlError
+from qdpool.embedded.cluster_link import EngineLink, EngineListener
 from qdpool.embedded.cluster_state import Membership, PeerAddress
 from qdpool.embedded.cluster_supervisor import initial_membership
+from qdpool.embedded.engine import Engine
+from qdpool.embedded.errors import EngineError, ErrorKind
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 
@@ -161,6 +169,38 @@ async def test_write_through_one_peer_read_through_another(
     finally:
         await writer.close()
         await reader.close()
+
+
+async def test_snapshot_files_cross_peers(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession, collection_name: str
+) -> None:
+    """Taken through one peer, downloaded through another, recovered by upload through a third."""
+    first, second, third = (official(cluster.peers[i], grpc_on=False) for i in (1, 2, 3))
+    try:
+        await first.create_collection(
+            collection_name, vectors_config=qm.VectorParams(size=2, distance="Dot")
+        )
+        points = [qm.PointStruct(id=i, vector=[1.0, float(i)]) for i in range(5)]
+        await first.upsert(collection_name, points, wait=True)
+        snapshot = await first.create_snapshot(collection_name, wait=True)
+        assert snapshot is not None
+        url = f"{cluster.peers[2].rest_url}/collections/{collection_name}/snapshots/{snapshot.name}"
+        async with session.get(url, headers={"api-key": KEY}) as resp:
+            assert resp.status == 200
+            content = await resp.read()
+        assert hashlib.sha256(content).hexdigest() == snapshot.checksum
+        await second.delete(collection_name, qm.PointIdsList(points=[0, 1, 2]), wait=True)
+        answer = await third.http.snapshots_api.recover_from_uploaded_snapshot(
+            collection_name=collection_name,
+            wait=True,
+            checksum=snapshot.checksum,
+            snapshot=io.BytesIO(content),
+        )
+        assert answer.result is True
+        assert (await second.count(collection_name)).count == 5
+    finally:
+        for client in (first, second, third):
+            await client.close()
 
 
 async def test_every_peer_checks_the_keys(
@@ -533,3 +573,60 @@ async def test_a_start_on_a_picked_base_is_tried_again_on_another(
     with pytest.raises(RuntimeError):
         await given.start()
     assert len(bases) == 1  # a base the caller chose is not replaced
+
+
+# -- the link between peers and the engine, in this process ------------------------------
+
+
+class _FakeEngine:
+    """Answers by operation name, so every kind of answer crosses the link."""
+
+    def __init__(self) -> None:
+        self.hold = asyncio.Event()
+
+    async def run(
+        self, operation: str, collection: str | None, body: Any, params: dict[str, str]
+    ) -> Any:
+        if operation == "echo":
+            return {"collection": collection, "body": body, "params": params}
+        if operation == "missing":
+            raise EngineError.collection_not_found(collection or "")
+        if operation == "file":
+            return Path("/tmp/some.snapshot")
+        if operation == "hang":
+            await self.hold.wait()
+        raise ValueError("a bug")
+
+
+async def test_the_link_carries_results_errors_and_paths() -> None:
+    directory = Path(tempfile.mkdtemp(prefix="qdpool-link-"))
+    listener = EngineListener(cast(Engine, _FakeEngine()), directory / "engine.sock")
+    link = EngineLink(directory / "engine.sock", connect_timeout=1.0)
+    try:
+        with pytest.raises(EngineError) as caught:
+            await link.run("echo")
+        assert caught.value.kind is ErrorKind.UNAVAILABLE  # no engine yet
+        await listener.start()
+        body = {"ids": [1, 2**63 + 5], "f": 1.0, "u": "ü"}
+        echoed = await link.run("echo", "c", body, {"wait": "true"})
+        assert echoed == {"collection": "c", "body": body, "params": {"wait": "true"}}
+        with pytest.raises(EngineError) as caught:
+            await link.run("missing", "x")
+        assert (caught.value.kind, caught.value.message) == (
+            ErrorKind.NOT_FOUND,
+            "Not found: Collection `x` doesn't exist!",
+        )
+        assert await link.run("file") == Path("/tmp/some.snapshot")
+        with pytest.raises(EngineError) as caught:
+            await link.run("bug")
+        assert caught.value.kind is ErrorKind.INTERNAL
+        in_flight = asyncio.ensure_future(link.run("hang"))
+        await asyncio.sleep(0.05)
+        await listener.close(grace=0.1)  # waits for calls in progress, then drops the link
+        with pytest.raises(EngineError) as caught:
+            await in_flight
+        assert caught.value.kind is ErrorKind.UNAVAILABLE
+    finally:
+        await link.close()
+        await listener.close()
+        shutil.rmtree(directory, ignore_errors=True)
