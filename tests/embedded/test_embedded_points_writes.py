@@ -254,6 +254,14 @@ async def test_update_and_delete_vectors_match_local(pair: Pair) -> None:
             ],
             wait=True,
         )
+        await client.update_vectors(
+            pair.name,
+            [m.PointVectors(id=i, vector={"e": [0.5, 0.5, 0.5]}) for i in (10, 11, 12)],
+            update_filter=m.Filter(
+                must=[m.FieldCondition(key="tag", match=m.MatchValue(value="odd"))]
+            ),
+            wait=True,
+        )
         await client.delete_vectors(pair.name, ["e", "s"], points=[4, 5], wait=True)
         await client.delete_vectors(
             pair.name,
@@ -266,6 +274,7 @@ async def test_update_and_delete_vectors_match_local(pair: Pair) -> None:
     by_id = {r[0]: r[2] for r in remote}
     assert set(by_id[4]) == {"d", "m"} and "m" not in by_id[31]
     assert by_id[9]["e"] == [1.0, 2.0, 3.0]
+    assert by_id[11]["e"] == [0.5, 0.5, 0.5] and by_id[10]["e"] != [0.5, 0.5, 0.5]
 
 
 async def test_vector_writes_refuse_unknown_names_and_dimensions(shared: Pair, rest: Rest) -> None:
