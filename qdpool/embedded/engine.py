@@ -161,8 +161,8 @@ class Engine:
             "delete_full_snapshot": lambda c, b, p: snapshots.delete_snapshot(
                 self.snapshots_dir, _snapshot_name(p)
             ),
-            "download_full_snapshot": lambda c, b, p: snapshots.snapshot_path(
-                self.snapshots_dir, _snapshot_name(p)
+            "download_full_snapshot": lambda c, b, p: str(
+                snapshots.snapshot_path(self.snapshots_dir, _snapshot_name(p))
             ),
             "telemetry": self._telemetry,
         }
@@ -338,10 +338,11 @@ class Engine:
             self.snapshots_dir / collection.name, _snapshot_name(params)
         )
 
-    def _download_snapshot(self, name: str | None, _b: Any, params: dict[str, str]) -> Path:
-        """The snapshot's file, for the REST door to stream (not a JSON result)."""
+    def _download_snapshot(self, name: str | None, _b: Any, params: dict[str, str]) -> str:
+        """The snapshot file's path, for the REST door to stream (not a result to send)."""
         collection = self._get(name)
-        return snapshots.snapshot_path(self.snapshots_dir / collection.name, _snapshot_name(params))
+        directory = self.snapshots_dir / collection.name
+        return str(snapshots.snapshot_path(directory, _snapshot_name(params)))
 
     def _create_full_snapshot(self, _c: str | None, _b: Any, _p: dict[str, str]) -> Any:
         with self._lock:
@@ -407,6 +408,12 @@ class Engine:
                 try:
                     self._collections[target] = Collection.load(final, self.search_threads)
                 except Exception as exc:
+                    # Put the old collection back; the snapshot goes with the staging dir.
+                    os.replace(final, staging)
+                    if doomed is not None:
+                        os.replace(doomed, final)
+                        doomed = None
+                        self._collections[target] = Collection.load(final, self.search_threads)
                     raise EngineError.wrong_input(
                         f"cannot open the snapshot's shard: {str(exc).splitlines()[0]}"
                     ) from None
