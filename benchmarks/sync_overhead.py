@@ -11,13 +11,17 @@ the time per ``count()`` call in a tight loop:
 - **async**: ``await client.count()`` in the client's own loop;
 - **sync, one thread**: ``sync.count()`` from the main thread;
 - **sync, 8 threads**: 8 threads calling at once; the figure is wall time per call
-  over all of them (what the loop thread sustains), not one thread's latency.
+  over all of them (what the loop thread sustains), not one thread's latency;
+- **thread hop alone**: a callback handed to the same loop thread that sets a
+  future the caller waits on, no client at all: the floor of any design that runs
+  the async client on a thread of its own (two thread wake-ups per call).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import statistics
 import threading
 import time
@@ -95,13 +99,28 @@ def _threads_per_call(sync: SyncClient, calls: int) -> float:
     return (time.perf_counter() - started) / (each * THREADS)
 
 
+def _hop_per_call(sync: SyncClient, calls: int) -> float:
+    loop = sync._runner.loop
+
+    def answer(future: concurrent.futures.Future[int]) -> None:
+        future.set_result(1)
+
+    started = time.perf_counter()
+    for _ in range(calls):
+        future: concurrent.futures.Future[int] = concurrent.futures.Future()
+        loop.call_soon_threadsafe(answer, future)
+        future.result()
+    return (time.perf_counter() - started) / calls
+
+
 def measure(calls: int, repeats: int) -> list[Row]:
-    samples: dict[str, list[float]] = {"async": [], "one": [], "threads": []}
+    samples: dict[str, list[float]] = {"async": [], "one": [], "threads": [], "hop": []}
     with SyncClient(_client()) as sync:
         runs: list[tuple[str, Callable[[], float]]] = [
             ("async", lambda: _async_per_call(calls)),
             ("one", lambda: _sync_per_call(sync, calls)),
             ("threads", lambda: _threads_per_call(sync, calls)),
+            ("hop", lambda: _hop_per_call(sync, calls)),
         ]
         for _ in range(repeats):
             for key, run in runs:
@@ -109,8 +128,13 @@ def measure(calls: int, repeats: int) -> list[Row]:
     base = statistics.median(samples["async"])
     names = {"async": "async `await client.count()`", "one": "sync, one thread"}
     names["threads"] = f"sync, {THREADS} threads at once (wall time per call)"
+    names["hop"] = "thread hop alone, no client (the floor)"
     return [
-        Row(names[key], statistics.median(values), statistics.median(values) - base)
+        Row(
+            names[key],
+            statistics.median(values),
+            statistics.median(values) - base if key in ("one", "threads") else 0.0,
+        )
         for key, values in samples.items()
     ]
 

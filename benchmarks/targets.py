@@ -129,10 +129,11 @@ def favoured_defaults(table: list[Row], top: int) -> list[str]:
             f"{grpc.cpu_us:.0f} us; p50 {rest.p50:.3f} vs {grpc.p50:.3f} ms; "
             f"{top} in flight {rr:,.0f} vs {gr:,.0f} req/s)"
         )
-    if rest and httpx:
-        pick = "aiohttp" if rest.cpu_us <= httpx.cpu_us else "httpx"
-        lines.append(
-            f"default REST transport: {pick} (CPU/call aiohttp {rest.cpu_us:.0f} us vs "
-            f"httpx {httpx.cpu_us:.0f} us; p50 {rest.p50:.3f} vs {httpx.p50:.3f} ms)"
-        )
+    transports = {"aiohttp": rest, "httpx": httpx, "http1": by.get("qdpool-rest-http1")}
+    measured = {name: r for name, r in transports.items() if r is not None}
+    if len(measured) > 1:
+        pick = min(measured, key=lambda name: measured[name].cpu_us)
+        cpu = " vs ".join(f"{name} {r.cpu_us:.0f} us" for name, r in measured.items())
+        p50 = " vs ".join(f"{r.p50:.3f}" for r in measured.values())
+        lines.append(f"default REST transport: {pick} (CPU/call {cpu}; p50 {p50} ms)")
     return lines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import qdpool
 from qdpool.endpoint import Endpoint
 from qdpool.errors import InvalidInput
 
@@ -111,3 +112,9 @@ def test_ipv6_is_bracketed() -> None:
     ep = Endpoint.from_urls("http://[::1]:6333")
     assert ep.rest_url == "http://[::1]:6333"
     assert ep.grpc_target == "[::1]:6334"
+
+
+def test_a_client_asked_for_grpc_without_its_address_says_to_pass_grpc_url() -> None:
+    with pytest.raises(InvalidInput, match="pass grpc_url=") as caught:
+        qdpool.connect("http://127.0.0.1:37107", protocol="grpc", api_key=None)
+    assert caught.value.field == "grpc_url"

@@ -184,6 +184,35 @@ def test_close_stops_the_thread_and_later_calls_raise_client_closed() -> None:
     assert "closed" in repr(sync)
 
 
+def test_close_while_a_call_waits_ends_that_call_with_client_closed() -> None:
+    started = threading.Event()
+
+    async def handler(call: Call) -> int:
+        started.set()
+        await asyncio.sleep(30)  # an answer that never comes in time
+        return 1
+
+    sync, _ = mock_client(handler)
+    outcome: list[BaseException] = []
+
+    def caller() -> None:
+        try:
+            sync.count("docs", timeout=60)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=caller)
+    thread.start()
+    assert started.wait(5)
+    began = time.monotonic()
+    sync.close()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert time.monotonic() - began < 2
+    assert len(outcome) == 1 and isinstance(outcome[0], ClientClosed), outcome
+    assert sync._runner.leftover_tasks == 1  # the stuck call, cancelled at the stop
+
+
 def test_an_unreferenced_client_is_closed_by_the_garbage_collector() -> None:
     before = loop_threads()
     sync, transport = mock_client(lambda call: 1)

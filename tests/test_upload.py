@@ -293,7 +293,6 @@ async def test_npy_upload_failing_on_server_errors_resumes(server: Any, tmp_path
         await client.create_collection(name, size=DIM)
         await client.upsert(name, [{"id": 5, "vector": [1.0] * DIM, "payload": {"n": -1}}])
 
-    server.faults.add(FaultRule.error(503, operation="upsert", count=2))  # retried
     server.faults.add(FaultRule.error(500, operation="upsert", rate=0.4))  # not retried
     code, out, err = await qdpool_upload(*common)
     assert code == 1, (out, err)
@@ -301,9 +300,11 @@ async def test_npy_upload_failing_on_server_errors_resumes(server: Any, tmp_path
     assert err.count("\n") == 1  # one line
     server.faults.clear()
 
+    server.faults.add(FaultRule.error(503, operation="upsert", count=2))  # retried, counted
     code, out, err = await qdpool_upload(*common)
     assert code == 0, err
     assert out.count("\n") == 1 and out.startswith("uploaded ")
+    assert ", 2 retries" in out
     assert points_done(checkpoint) is None
     same_points(points, await stored(server, name))  # point 5 overwritten, nothing else
 

@@ -12,9 +12,10 @@ generator method becomes a method returning a plain ``Iterator``.
 ``connect_sync`` takes ``connect()``'s parameters, where ``connect()`` passes
 ``**options`` on to ``Client``, ``Client``'s own keyword parameters instead, so
 its signature is fully typed. Defaults that are plain literals are copied;
-others (policy objects, functions) show as ``DEFAULT`` and are left to
-``connect()``. The names the annotations use are imported under
-``TYPE_CHECKING`` from where ``qdpool/client.py`` imports them. The result is
+others (policy objects, functions, enums) show as ``DEFAULT`` and are left to
+the wrapped function (``_given`` drops them from the call). The names the
+annotations use are imported under ``TYPE_CHECKING`` from where
+``qdpool/client.py`` imports them. The result is
 put through ``ruff check --fix --select I`` and ``ruff format``, so it is
 exactly what those would leave.
 """
@@ -89,12 +90,26 @@ def generate(current: str) -> str:
 
 
 def public_methods() -> Iterator[tuple[str, Callable[..., Any]]]:
-    """``Client``'s public async methods, in the order the class defines them."""
+    """``Client``'s public async methods, in the order the class defines them.
+
+    A public plain method that returns no async iterator has no obvious blocking
+    form (is it safe off the loop thread?), so it stops the generator until
+    ``OWN_LIFECYCLE`` or this function says what to do with it.
+    """
     for name, member in vars(client_module.Client).items():
         if name.startswith("_") or name in OWN_LIFECYCLE or not inspect.isfunction(member):
             continue
-        if inspect.iscoroutinefunction(member) or inspect.isasyncgenfunction(member):
+        if inspect.iscoroutinefunction(member) or _iterates(member):
             yield name, member
+        else:
+            raise GenerateError(f"Client.{name} is a plain method: decide how to wrap it")
+
+
+def _iterates(func: Callable[..., Any]) -> bool:
+    if inspect.isasyncgenfunction(func):
+        return True
+    returns = inspect.signature(func).return_annotation
+    return isinstance(returns, str) and returns.split("[")[0] in ASYNC_ITERATORS
 
 
 # ------------------------------------------------------------------ rendering
@@ -103,7 +118,7 @@ def public_methods() -> Iterator[tuple[str, Callable[..., Any]]]:
 def render_method(name: str, func: Callable[..., Any], names: set[str]) -> str:
     signature = inspect.signature(func)
     returns = annotation(signature.return_annotation, f"Client.{name}", names)
-    if inspect.isasyncgenfunction(func):
+    if _iterates(func):
         returns = sync_iterator(returns, f"Client.{name}")
         wrap = "self._iterate"
     else:
@@ -111,9 +126,9 @@ def render_method(name: str, func: Callable[..., Any], names: set[str]) -> str:
             raise GenerateError(f"Client.{name} returns {returns}: teach gen_sync.py to wrap it")
         wrap = "self._run"
     params = list(signature.parameters.values())[1:]  # without self
-    head = render_parameters(params, f"Client.{name}", names, defaults="copy")
+    head = render_parameters(params, f"Client.{name}", names)
     doc = inspect.getdoc(func) or f"Blocking form of ``Client.{name}``."
-    call = f"self._client.{name}({forward(params)})"
+    call = f"self._client.{name}({arguments(params)})"
     return (
         f"def {name}(self, {head}) -> {returns}:\n"
         f"{docstring(doc, '    ')}\n"
@@ -132,13 +147,8 @@ def render_connect_sync(names: set[str]) -> str:
         params += [
             p for p in init if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in taken
         ]
-    head = render_parameters(params, "connect", names, defaults="sentinel")
-    plain = [p for p in params if _literal(p.default) or p.default is p.empty]
-    left = [p for p in params if p not in plain]
-    args = forward(plain)
-    if left:
-        given = ", ".join(f"{p.name}={p.name}" for p in left)
-        args += f", **_given({given})"
+    head = render_parameters(params, "connect", names)
+    args = arguments(params)
     doc = (
         "A ``SyncClient`` for the Qdrant node at ``url``: ``connect()``'s options, blocking.\n\n"
         "The client is started before this returns (a wrong address fails here). Options\n"
@@ -157,9 +167,7 @@ def render_connect_sync(names: set[str]) -> str:
     )
 
 
-def render_parameters(
-    params: list[inspect.Parameter], where: str, names: set[str], *, defaults: str
-) -> str:
+def render_parameters(params: list[inspect.Parameter], where: str, names: set[str]) -> str:
     out: list[str] = []
     star = False
     for i, p in enumerate(params):
@@ -174,13 +182,23 @@ def render_parameters(
             suffix = ", /"
         else:
             suffix = ""
-        prefix = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "")
+        prefix = "*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else ""
         text = f"{prefix}{p.name}"
         if p.annotation is not p.empty:
             text += f": {annotation(p.annotation, where, names)}"
         if p.default is not p.empty:
-            text += f" = {default(p, where, defaults)}"
+            text += f" = {repr(p.default) if _literal(p.default) else 'DEFAULT'}"
         out.append(text + suffix)
+    return ", ".join(out)
+
+
+def arguments(params: list[inspect.Parameter]) -> str:
+    """The arguments that pass ``params`` on: those left at ``DEFAULT`` through ``_given``."""
+    plain = [p for p in params if p.default is p.empty or _literal(p.default)]
+    out = [forward(plain)] if plain else []
+    left = [p for p in params if p not in plain]
+    if left:
+        out.append("**_given(" + ", ".join(f"{p.name}={p.name}" for p in left) + ")")
     return ", ".join(out)
 
 
@@ -197,16 +215,6 @@ def forward(params: list[inspect.Parameter]) -> str:
         else:
             out.append(f"{p.name}={p.name}")
     return ", ".join(out)
-
-
-def default(p: inspect.Parameter, where: str, mode: str) -> str:
-    if _literal(p.default):
-        return repr(p.default)
-    if mode == "sentinel":
-        return "DEFAULT"
-    raise GenerateError(
-        f"{where}({p.name}=...): default {p.default!r} is not a literal; teach gen_sync.py"
-    )
 
 
 def _literal(value: Any) -> bool:

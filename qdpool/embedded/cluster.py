@@ -23,9 +23,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import re
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -35,12 +37,14 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 
 from qdpool.embedded.cluster_control import control
+from qdpool.embedded.cluster_state import PORT_STRIDE
 from qdpool.embedded.server import EmbeddedProcess
 
 PEER_LINE = re.compile(
     r"^qdpool serve: peer=(?P<id>\d+) rest=(?P<rest>\S+) grpc=(?P<grpc>\S+) pid=(?P<pid>\d+)$"
 )
 """One of the first N stdout lines of ``qdpool serve --peers N``."""
+_EPHEMERAL_START = 32_768
 CLUSTER_LINE = re.compile(r"^qdpool serve: cluster=(?P<dir>\S+) engine-pid=(?P<engine>\S+) ")
 
 
@@ -78,6 +82,10 @@ class EmbeddedCluster:
     Args:
         peers: how many peers to start (ids 1..N).
         host: the address every peer binds.
+        base_port: peer *k* (from 0) gets REST ``base + 10k``, gRPC ``base + 10k + 1`` and
+            peer-to-peer ``base + 10k + 2``, so a client discovering the cluster from one
+            seed finds each peer's API ports at the offset of its ``uri``'s port.  None
+            (the default) picks a free base; 0 gives every port its own free number.
         api_key, read_only_api_key: the keys every peer requires.
         path: the engine's data directory (kept); default inside the cluster directory.
         directory: the cluster directory (membership, sockets); default a temporary
@@ -90,6 +98,7 @@ class EmbeddedCluster:
         peers: int = 3,
         *,
         host: str = "127.0.0.1",
+        base_port: int | None = None,
         api_key: str | None = None,
         read_only_api_key: str | None = None,
         path: str | os.PathLike[str] | None = None,
@@ -101,6 +110,7 @@ class EmbeddedCluster:
             raise ValueError(f"a cluster needs at least one peer; got {peers}")
         self.size = peers
         self.host = host
+        self.base_port = base_port
         self.api_key = api_key
         self.read_only_api_key = read_only_api_key
         self.path = path
@@ -126,7 +136,9 @@ class EmbeddedCluster:
 
     def command(self) -> list[str]:
         argv = [self.python, "-m", "qdpool", "serve", "--peers", str(self.size)]
-        argv += ["--host", self.host, "--port", "0", "--grpc-port", "0", "--p2p-port", "0"]
+        rest, grpc, p2p = self.base_ports()
+        argv += ["--host", self.host, "--port", str(rest), "--grpc-port", str(grpc)]
+        argv += ["--p2p-port", str(p2p)]
         argv += ["--cluster-dir", str(self.directory)]
         for flag, value in (
             ("--api-key", self.api_key),
@@ -137,12 +149,34 @@ class EmbeddedCluster:
                 argv += [flag, os.fspath(value)]
         return argv
 
+    def base_ports(self) -> tuple[int, int, int]:
+        """Peer 1's REST, gRPC and peer-to-peer ports (a free base is picked on first use)."""
+        if self.base_port is None:
+            self.base_port = free_base_port(self.size, self.host)
+        base = self.base_port
+        return (base, base + 1, base + 2) if base else (0, 0, 0)
+
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Run ``qdpool serve --peers N`` and wait for its N peer lines and its cluster line."""
+        """Run ``qdpool serve --peers N`` and wait for its N peer lines and its cluster line.
+
+        With a base port picked here, a start that fails (a probed port was taken
+        meanwhile) is tried again on another base, three times in all.
+        """
         if self._proc is not None:
             raise RuntimeError("the cluster is already started")
+        picked = self.base_port is None
+        for attempt in range(3 if picked else 1):
+            try:
+                await self._start_once()
+                return
+            except RuntimeError:
+                if attempt == 2 or not picked:
+                    raise
+                self.base_port = None
+
+    async def _start_once(self) -> None:
         if self._directory is None:
             self._directory = Path(tempfile.mkdtemp(prefix="qdpool-cl-"))
         self._proc = await asyncio.create_subprocess_exec(
@@ -161,6 +195,7 @@ class EmbeddedCluster:
 
     async def _read_banner(self) -> None:
         assert self._proc is not None and self._proc.stdout is not None
+        self.peers = {}
         for _ in range(self.size):
             line = (await self._proc.stdout.readline()).decode().strip()
             match = PEER_LINE.match(line)
@@ -320,3 +355,27 @@ def _descendants(root: int) -> set[int]:
                 found.add(child)
                 stack.append(child)
     return found
+
+
+def free_base_port(peers: int, host: str = "127.0.0.1", *, spare: int = 2) -> int:
+    """A base port whose blocks for ``peers + spare`` peers (3 ports every 10) are all free.
+
+    ``spare`` leaves room for peers added later.  Free when probed: another
+    process may still take a port before the cluster binds it.  Bases lie below
+    Linux's ephemeral range, so outgoing connections do not take a peer's port
+    while it is down between a kill and a restart.
+    """
+    rng = random.Random()
+    top = _EPHEMERAL_START - PORT_STRIDE * (peers + spare)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for _ in range(200):
+        base = rng.randrange(10_000, top, PORT_STRIDE)
+        try:
+            for k in range(peers + spare):
+                for offset in range(3):
+                    with socket.socket(family, socket.SOCK_STREAM) as probe:
+                        probe.bind((host, base + PORT_STRIDE * k + offset))
+        except OSError:
+            continue
+        return base
+    raise OSError(f"no free block of ports for {peers} peers on {host}")

@@ -10,7 +10,7 @@ peer listens (flushed)::
 
 and runs until SIGINT or SIGTERM, which stop every peer and then the engine
 (flushing it), exit status 0.  ``qdpool serve --peer-of DIR --peer-id I`` runs
-one peer of that cluster in the foreground (what the supervisor itself runs).
+one peer of that cluster in the foreground (the same code the supervisor forks).
 ``qdpool cluster COMMAND --cluster-dir DIR`` sends a command to the supervisor.
 """
 

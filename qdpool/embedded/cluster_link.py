@@ -10,6 +10,9 @@ Wire format, over a Unix socket in the cluster directory (private to its user):
 frames of a 4-byte big-endian length and an orjson array; a request is
 ``[id, operation name, collection, body, params]``, an answer ``[id, null, result]``
 or ``[id, [kind, message], null]`` with the ``EngineError`` the engine raised.
+A result that is a file path (a snapshot to download) comes back as
+``[id, null, "/path", "path"]`` and is a ``Path`` again on the peer's side: the
+peers and the engine share this machine's file system.
 One connection per peer carries any number of calls at once; answers come back
 in completion order and are matched by id.
 
@@ -27,7 +30,7 @@ import contextlib
 import itertools
 import logging
 import struct
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import orjson
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct(">I")
 MAX_FRAME = 1 << 30
+_PATH_TAG = "path"
 UNREACHABLE = "Service unavailable: the shard holder (qdpool cluster engine process) is unreachable"
 
 
@@ -75,7 +79,9 @@ class _Connection:
     async def _read(self, reader: asyncio.StreamReader) -> None:
         try:
             while (message := await read_frame(reader)) is not None:
-                call_id, error, result = message
+                call_id, error, result, *tag = message
+                if tag == [_PATH_TAG]:
+                    result = Path(result)
                 future = self.pending.pop(call_id, None)
                 if future is not None and not future.done():
                     future.set_result((error, result))
@@ -198,7 +204,10 @@ class EngineListener:
         call_id, name, collection, body, params = message
         operation = by_name(name)
         try:
-            answer = [call_id, None, await self.engine.run(operation, collection, body, params)]
+            result = await self.engine.run(operation, collection, body, params)
+            answer = [call_id, None, result]
+            if isinstance(result, PurePath):
+                answer = [call_id, None, str(result), _PATH_TAG]
         except EngineError as exc:
             answer = [call_id, [exc.kind.value, exc.message], None]
         except Exception as exc:  # the engine's own bug: report it as Qdrant reports a 500
@@ -210,13 +219,15 @@ class EngineListener:
             writer.write(frame(answer))
             await writer.drain()
 
-    async def close(self) -> None:
-        """Stop accepting, let calls in progress finish, and close every peer's link."""
+    async def close(self, grace: float = 5.0) -> None:
+        """Stop accepting, give calls in progress ``grace`` seconds, close every peer's link."""
         if self._server is not None:
             self._server.close()
             self._server = None
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=5.0)
+            _, late = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in late:
+                task.cancel()
         for writer in list(self._writers):
             writer.close()
         self.socket_path.unlink(missing_ok=True)

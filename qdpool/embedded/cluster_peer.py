@@ -52,12 +52,19 @@ LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
 class PeerEngine:
-    """The doors' ``engine``: cluster status answered here, every other call forwarded."""
+    """The doors' ``engine``: cluster status answered here, every other call forwarded.
 
-    def __init__(self, link: EngineLink, directory: Path, peer_id: int) -> None:
+    The doors use ``run`` and, for snapshot uploads, ``snapshots_dir`` (the
+    engine's, shared through the file system).
+    """
+
+    def __init__(
+        self, link: EngineLink, directory: Path, peer_id: int, snapshots_dir: Path
+    ) -> None:
         self.link = link
         self.directory = directory
         self.peer_id = peer_id
+        self.snapshots_dir = snapshots_dir
 
     async def run(
         self,
@@ -121,7 +128,8 @@ class ClusterPeer:
             raise OSError(f"peer {self.peer_id} is not a member of the cluster in {self.directory}")
         self.host, self.address = membership.host, address
         # The doors only ever call ``engine.run``; PeerEngine has the same signature.
-        engine = cast(Engine, PeerEngine(self._link, self.directory, self.peer_id))
+        snapshots = Path(membership.snapshots_dir or self.directory / "data" / "snapshots")
+        engine = cast(Engine, PeerEngine(self._link, self.directory, self.peer_id, snapshots))
         self.faults.arm()
         try:
             self._p2p = await asyncio.start_server(

@@ -71,40 +71,33 @@ class ForkedChild:
     """A child forked by the fork server: pid, exit status, signals, and an awaitable exit."""
 
     def __init__(self, process: BaseProcess) -> None:
-        self.process = process
-        self._exited = asyncio.get_running_loop().create_future()
-        asyncio.get_running_loop().add_reader(process.sentinel, self._on_exit)
-
-    @property
-    def pid(self) -> int:
-        assert self.process.pid is not None
-        return self.process.pid
-
-    @property
-    def returncode(self) -> int | None:
-        return self.process.exitcode
+        assert process.pid is not None
+        self.pid: int = process.pid
+        self.returncode: int | None = None
+        self._process = process
+        self._sentinel = process.sentinel
+        self._exited: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().add_reader(self._sentinel, self._on_exit)
 
     def _on_exit(self) -> None:
-        loop = asyncio.get_running_loop()
-        loop.remove_reader(self.process.sentinel)
-        self.process.join(0)
+        """The fork server reported the exit: record the status, release the process object."""
+        asyncio.get_running_loop().remove_reader(self._sentinel)
+        self._process.join(0)
+        status = self._process.exitcode
+        self.returncode = -1 if status is None else status
+        self._process.close()
         if not self._exited.done():
-            self._exited.set_result(self.process.exitcode)
+            self._exited.set_result(self.returncode)
 
     def send_signal(self, signum: int) -> None:
-        if self.process.exitcode is None:
+        if self.returncode is None:
             os.kill(self.pid, signum)
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
 
     async def wait(self) -> int:
-        status = await asyncio.shield(self._exited)
-        return int(status) if status is not None else -1
-
-    def close(self) -> None:
-        """Release the process's resources (after it exited)."""
-        self.process.close()
+        return await asyncio.shield(self._exited)
 
 
 Ready = Callable[[str], None]
@@ -128,8 +121,15 @@ async def fork(
     """
     receiver, sender = _context.Pipe(duplex=False)
     process = _context.Process(target=target, args=(*args, lifeline.receiver, sender), daemon=False)
+    # The first start launches the fork server.  Shielded: a fork cancelled meanwhile
+    # still waits to learn the pid of what it started, and stops it.
+    starting = asyncio.ensure_future(asyncio.to_thread(process.start))
     try:
-        await asyncio.to_thread(process.start)  # the first start launches the fork server
+        await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        await starting
+        await stop(ForkedChild(process), timeout=1.0)
+        raise
     finally:
         sender.close()
     child = ForkedChild(process)

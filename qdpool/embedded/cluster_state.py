@@ -67,6 +67,8 @@ class Membership:
     down: frozenset[int] = field(default_factory=frozenset)
     joining: tuple[PeerAddress, ...] = ()
     """Peers started but not yet committed: they know their ports, nobody reports them yet."""
+    snapshots_dir: str | None = None
+    """The engine's snapshot directory: a peer's door streams snapshot files to and from it."""
 
     def peer(self, peer_id: int) -> PeerAddress | None:
         """A committed peer, or one that is joining."""
@@ -97,12 +99,12 @@ class Membership:
         return changed.elected()
 
     def without_peer(self, peer_id: int) -> Membership:
-        """Remove a peer: one committed consensus operation."""
+        """Remove a peer: one committed consensus operation (none for a peer still joining)."""
         changed = replace(
             self,
             peers=tuple(p for p in self.peers if p.id != peer_id),
             joining=tuple(p for p in self.joining if p.id != peer_id),
-            commit=self.commit + 1,
+            commit=self.commit + 1 if self.is_member(peer_id) else self.commit,
             down=self.down - {peer_id},
         )
         return changed.elected()
@@ -159,6 +161,7 @@ class Membership:
             "next_peer_id": self.next_peer_id,
             "down": sorted(self.down),
             "joining": [p.to_json() for p in self.joining],
+            "snapshots_dir": self.snapshots_dir,
         }
 
     @classmethod
@@ -172,6 +175,7 @@ class Membership:
             next_peer_id=int(data["next_peer_id"]),
             down=frozenset(int(i) for i in data.get("down", ())),
             joining=tuple(PeerAddress.from_json(p) for p in data.get("joining", ())),
+            snapshots_dir=data.get("snapshots_dir"),
         )
 
 

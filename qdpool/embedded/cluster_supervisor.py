@@ -20,7 +20,7 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,9 @@ class Supervisor:
     def __init__(self, options: ClusterOptions) -> None:
         self.options = options
         self._temporary = options.directory is None
-        self.directory = options.directory or Path(tempfile.mkdtemp(prefix="qdpool-cluster-"))
+        # Absolute, so that a peer started later with --peer-of finds the same files.
+        chosen = options.directory or Path(tempfile.mkdtemp(prefix="qdpool-cluster-"))
+        self.directory = chosen.absolute()
         self.membership = Membership(options.host)
         self._engine: _Child | None = None
         self._peers: dict[int, _Child] = {}
@@ -121,21 +123,21 @@ class Supervisor:
         return [self._peers[p.id].line for p in self.membership.peers]
 
     def _initial_membership(self) -> Membership:
-        """The stored membership (same ids and ports as last time) resized to N, or a new one."""
-        stored = cluster_state.load(self.directory)
-        membership = Membership(self.options.host)
-        if stored is not None and stored.host == self.options.host:
-            membership = Membership(
-                stored.host,
-                peers=stored.peers[: self.options.peers],
-                term=stored.term,
-                commit=stored.commit,
-                leader=stored.leader,
-                next_peer_id=stored.next_peer_id,
-            )
-        while len(membership.peers) < self.options.peers:
-            membership = membership.with_peer(self._new_address(membership.next_peer_id))
-        return membership.elected()
+        membership = initial_membership(
+            cluster_state.load(self.directory),
+            self.options.host,
+            self.options.peers,
+            self._new_address,
+        )
+        return replace(membership, snapshots_dir=str(self._snapshots_dir()))
+
+    def _data_dir(self) -> Path:
+        path = self.options.path
+        return path.absolute() if path else self.directory / "data"
+
+    def _snapshots_dir(self) -> Path:
+        path = self.options.snapshots_path
+        return path.absolute() if path else self._data_dir() / "snapshots"  # the Engine's default
 
     async def close(self) -> None:
         """Stop every peer, then the engine (which flushes); remove a temporary directory."""
@@ -143,8 +145,10 @@ class Supervisor:
         if self._control is not None:
             self._control.close()
             self._control = None
-        for task in list(self._lingering):
-            task.cancel()
+        lingering = list(self._lingering)
+        for task in lingering:
+            task.cancel()  # stops its peer now instead of later
+        await asyncio.gather(*lingering, return_exceptions=True)
         await asyncio.gather(*(self._stop_child(c) for c in list(self._peers.values())))
         self._peers.clear()
         if self._engine is not None:
@@ -159,7 +163,7 @@ class Supervisor:
 
     async def _start_engine(self) -> None:
         opts = self.options
-        args = (self.directory, opts.path or self.directory / "data", opts.snapshots_path)
+        args = (self.directory, self._data_dir(), self._snapshots_dir())
         process, line = await fork(
             engine_main,
             (*args, opts.log_level),
@@ -383,6 +387,32 @@ class Supervisor:
             return function()
 
         return call
+
+
+def initial_membership(
+    stored: Membership | None,
+    host: str,
+    peers: int,
+    new_address: Callable[[int], PeerAddress],
+) -> Membership:
+    """The stored membership (same ids, ports and term as last time) resized to ``peers``.
+
+    Without a stored one (or one for another host), a new one with ids 1..N;
+    ``new_address(id)`` gives a new peer its ports.
+    """
+    membership = Membership(host)
+    if stored is not None and stored.host == host:
+        membership = Membership(
+            host,
+            peers=stored.peers[:peers],
+            term=stored.term,
+            commit=stored.commit,
+            leader=stored.leader,
+            next_peer_id=stored.next_peer_id,
+        )
+    while len(membership.peers) < peers:
+        membership = membership.with_peer(new_address(membership.next_peer_id))
+    return membership.elected()
 
 
 def _free_port(host: str) -> int:

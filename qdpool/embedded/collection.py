@@ -45,6 +45,7 @@ from qdpool.embedded.convert import (
     parse_with_vector,
     point_id_out,
     reject_unknown_fields,
+    rejects_malformed,
 )
 from qdpool.embedded.errors import EngineError, ErrorKind
 from qdpool.embedded.filters import parse_filter
@@ -162,51 +163,67 @@ class Collection:
 
     @property
     def schema(self) -> VectorSchema:
-        """The collection's vector names, read from its current config."""
-        return VectorSchema.from_config(self.config)
+        """The collection's vector names, read from its current config (cached per config)."""
+        cached = self.__dict__.get("_schema")
+        if cached is None or cached[0] is not self.config:
+            cached = (self.config, VectorSchema.from_config(self.config))
+            self.__dict__["_schema"] = cached
+        schema: VectorSchema = cached[1]
+        return schema
 
+    @rejects_malformed
     def upsert(self, body: Any, wait: bool) -> dict[str, Any]:
         """``PUT /collections/{c}/points``: the ``points`` list form or the ``batch`` form."""
         return self._apply_all([updates.upsert(body, self.schema)], wait)[0]
 
+    @rejects_malformed
     def delete_points(self, body: Any, wait: bool) -> dict[str, Any]:
         """``POST /collections/{c}/points/delete``: by ids or by filter."""
         return self._apply_all([updates.delete_points(body)], wait)[0]
 
+    @rejects_malformed
     def set_payload(self, body: Any, wait: bool) -> dict[str, Any]:
         """``POST /collections/{c}/points/payload``: merge keys (at ``key``, if given)."""
         return self._apply_all([updates.set_payload(body, overwrite=False)], wait)[0]
 
+    @rejects_malformed
     def overwrite_payload(self, body: Any, wait: bool) -> dict[str, Any]:
         """``PUT /collections/{c}/points/payload``: replace the whole payload."""
         return self._apply_all([updates.set_payload(body, overwrite=True)], wait)[0]
 
+    @rejects_malformed
     def delete_payload(self, body: Any, wait: bool) -> dict[str, Any]:
         """``POST /collections/{c}/points/payload/delete``."""
         return self._apply_all([updates.delete_payload(body)], wait)[0]
 
+    @rejects_malformed
     def clear_payload(self, body: Any, wait: bool) -> dict[str, Any]:
         """``POST /collections/{c}/points/payload/clear``."""
         return self._apply_all([updates.clear_payload(body)], wait)[0]
 
+    @rejects_malformed
     def update_vectors(self, body: Any, wait: bool) -> dict[str, Any]:
         """``PUT /collections/{c}/points/vectors``."""
         return self._apply_all([updates.update_vectors(body, self.schema)], wait)[0]
 
+    @rejects_malformed
     def delete_vectors(self, body: Any, wait: bool) -> dict[str, Any]:
         """``POST /collections/{c}/points/vectors/delete``."""
         return self._apply_all([updates.delete_vectors(body, self.schema)], wait)[0]
 
+    @rejects_malformed
     def batch_update(self, body: Any, wait: bool) -> list[dict[str, Any]]:
         """``POST /collections/{c}/points/batch``: every operation parsed and checked first."""
         return self._apply_all(updates.batch(body, self.schema), wait)
 
+    @rejects_malformed
     def create_index(self, body: Any, wait: bool) -> dict[str, Any]:
         """``PUT /collections/{c}/index``: build a payload index in the engine."""
         field_name, schema = indexes.parse_create(body)
         operation = qe.UpdateOperation.create_field_index(field_name, schema)
         return self._apply_all([updates.Planned(operation)], wait)[0]
 
+    @rejects_malformed
     def delete_index(self, field_name: str, wait: bool) -> dict[str, Any]:
         """``DELETE /collections/{c}/index/{field_name}``."""
         operation = qe.UpdateOperation.delete_field_index(field_name)
@@ -239,6 +256,7 @@ class Collection:
 
     # -- reads -----------------------------------------------------------------------
 
+    @rejects_malformed
     def retrieve(self, body: Any) -> list[dict[str, Any]]:
         """``POST /collections/{c}/points``: points by id; missing ids are left out."""
         body = parse_object(body, "body")
@@ -252,6 +270,7 @@ class Collection:
         records = self._call(self._shard.retrieve, ids, with_payload, with_vector)
         return [_record(r, with_payload is not False, with_vector is not False) for r in records]
 
+    @rejects_malformed
     def get_point(self, raw_id: str) -> dict[str, Any]:
         """``GET /collections/{c}/points/{id}``: one point with payload and vectors, or 404."""
         point_id = parse_point_id(int(raw_id) if raw_id.isdigit() else raw_id)
@@ -276,6 +295,7 @@ class Collection:
             found[point_id_out(record.id)] = vector
         return found
 
+    @rejects_malformed
     def count(self, body: Any) -> dict[str, Any]:
         """``POST /collections/{c}/points/count``."""
         body = parse_object(body, "body")
@@ -285,6 +305,7 @@ class Collection:
         request = qe.CountRequest(exact=exact, filter=parse_filter(body.get("filter")))
         return {"count": self._call(self._shard.count, request)}
 
+    @rejects_malformed
     def scroll(self, body: Any) -> dict[str, Any]:
         """``POST /collections/{c}/points/scroll``: by id, or by a payload key (``order_by``)."""
         body = parse_object(body, "body")
@@ -319,12 +340,14 @@ class Collection:
             "next_page_offset": point_id_out(next_offset) if next_offset is not None else None,
         }
 
+    @rejects_malformed
     def query(self, body: Any, resolve: Resolve) -> dict[str, Any]:
         """``POST /collections/{c}/points/query``: the universal query (see ``queries``)."""
         converted = queries.convert_request(body, self._query_context(resolve))
         points = self._call(self._shard.query, converted.request)
         return {"points": [queries.scored_out(p) for p in points]}
 
+    @rejects_malformed
     def query_batch(self, body: Any, resolve: Resolve) -> list[dict[str, Any]]:
         """``POST /collections/{c}/points/query/batch``: ``{"searches": [query, ...]}``."""
         body = parse_object(body, "body")
@@ -344,6 +367,7 @@ class Collection:
         results = self._call(self._shard.query_batch, qe.QueryBatchRequest(requests))
         return [{"points": [queries.scored_out(p) for p in points]} for points in results]
 
+    @rejects_malformed
     def query_groups(self, body: Any, resolve: Resolve) -> dict[str, Any]:
         """``POST /collections/{c}/points/query/groups`` (grouped in front of the engine)."""
 
@@ -366,6 +390,7 @@ class Collection:
             "list[qe.Record]", self._call(self._shard.retrieve, ids, with_payload, with_vector)
         )
 
+    @rejects_malformed
     def facet(self, body: Any) -> dict[str, Any]:
         """``POST /collections/{c}/facet``: value counts of an indexed payload key."""
         body = parse_object(body, "body")
@@ -383,10 +408,12 @@ class Collection:
         response = self._call(self._shard.facet, request)
         return {"hits": [{"value": _facet_value(h.value), "count": h.count} for h in response.hits]}
 
+    @rejects_malformed
     def matrix_pairs(self, body: Any) -> dict[str, Any]:
         """``POST /collections/{c}/points/search/matrix/pairs``."""
         return matrix.pairs_out(*self._matrix(body))
 
+    @rejects_malformed
     def matrix_offsets(self, body: Any) -> dict[str, Any]:
         """``POST /collections/{c}/points/search/matrix/offsets``."""
         return matrix.offsets_out(*self._matrix(body))

@@ -16,9 +16,9 @@ single node, where only one replica can exist).
 What is refused (a 400 naming the feature, never silently ignored): more than
 one shard, custom sharding, a ``write_consistency_factor`` above 1 (a single
 replica could never satisfy it), a write-ahead log other than the engine's
-fixed 32 MiB segments, an enabled strict mode (its limits are not enforced
-here), and a collection with no vectors at all (Qdrant Edge needs at least one
-dense or sparse vector).
+fixed 32 MiB segments, an enabled strict mode with a limit that ``strict_mode``
+does not enforce, and a collection with no vectors at all (Qdrant Edge needs at
+least one dense or sparse vector).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from qdpool.embedded import config_fields as cf
+from qdpool.embedded import strict_mode
 from qdpool.embedded.convert import parse_object, reject_unknown_fields
 from qdpool.embedded.errors import EngineError, ErrorKind
 
@@ -305,12 +306,14 @@ def parse_wal(diff: Any) -> dict[str, Any]:
 
 
 def parse_strict_mode(current: dict[str, Any], diff: Any) -> dict[str, Any]:
-    """``strict_mode_config``: stored while disabled; enabling it is refused (not enforced here)."""
+    """``strict_mode_config``: stored; when enabled, only with limits ``strict_mode`` enforces."""
     merged = merge_diff(current, diff, cf.STRICT_MODE, "strict_mode_config")
     if merged.get("enabled"):
-        raise EngineError.unsupported(
-            "strict mode (strict_mode_config.enabled = true): its limits are not enforced"
-        )
+        for key in sorted(set(merged) - strict_mode.ENFORCED):
+            raise EngineError.unsupported(
+                f"strict_mode_config.{key} with strict mode enabled (the embedded server "
+                "does not enforce this limit)"
+            )
     return merged
 
 

@@ -8,14 +8,18 @@ from the engine so the filter parser and the collection code share one notion of
 
 from __future__ import annotations
 
+import functools
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 import qdrant_edge as qe
 
 from qdpool.embedded.errors import EngineError
 
 PointId = int | str
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _U64_MAX = 2**64 - 1
 
@@ -172,3 +176,22 @@ def _json_type(value: Any) -> str:
     if isinstance(value, list):
         return "sequence"
     return "map"
+
+
+def rejects_malformed(fn: Callable[P, R]) -> Callable[P, R]:
+    """Report a value the engine's own conversion refused as Qdrant's 400 format error.
+
+    qdrant_edge checks element types (a string inside a vector, a bad datetime,
+    a polygon without points) when its objects are built; those ``TypeError`` /
+    ``ValueError`` escapes are malformed input, never a server fault (500).
+    """
+
+    @functools.wraps(fn)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except (TypeError, ValueError, OverflowError) as exc:
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise EngineError.format(text) from None
+
+    return checked

@@ -45,7 +45,7 @@ from typing import Any
 
 from qdpool import operations as ops
 from qdpool.embedded import config as cfg
-from qdpool.embedded import config_update, snapshots, telemetry
+from qdpool.embedded import config_update, snapshots, strict_mode, telemetry
 from qdpool.embedded.aliases import Aliases, alias_clash
 from qdpool.embedded.collection import CONFIG_FILE, COUNTER_FILE, Collection
 from qdpool.embedded.errors import EngineError, ErrorKind
@@ -109,6 +109,7 @@ class Engine:
         self._lock = threading.Lock()
         self._collections: dict[str, Collection] = {}
         self._flushed_at: dict[str, float] = {}
+        self._replacements = 0  # collections swapped for new objects (see execute)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="qdpool-shard")
         self._closed = False
         self._handlers: dict[Operation[Any], Handler] = {
@@ -162,8 +163,8 @@ class Engine:
             ops.DELETE_FULL_SNAPSHOT: lambda c, b, p: snapshots.delete_snapshot(
                 self.snapshots_dir, _snapshot_name(p)
             ),
-            ops.DOWNLOAD_FULL_SNAPSHOT: lambda c, b, p: snapshots.snapshot_path(
-                self.snapshots_dir, _snapshot_name(p)
+            ops.DOWNLOAD_FULL_SNAPSHOT: lambda c, b, p: str(
+                snapshots.snapshot_path(self.snapshots_dir, _snapshot_name(p))
             ),
             ops.TELEMETRY: self._telemetry,
         }
@@ -183,11 +184,40 @@ class Engine:
         body: Any = None,
         params: dict[str, str] | None = None,
     ) -> Any:
-        """Run one operation synchronously; returns the REST ``result`` value."""
+        """Run one operation synchronously; returns the REST ``result`` value.
+
+        A collection replaced while the call ran (an update reopening its shard, a
+        snapshot recovery) makes the old object answer "doesn't exist"; the call is then
+        run once more on the new one.  That is safe for writes too: a closed collection
+        refuses a write before applying any of it.
+        """
         handler = self._handlers.get(operation)
         if handler is None:
             raise EngineError.internal(f"unknown operation {operation.name!r}")
-        return handler(collection, body, params or {})
+        params = params or {}
+        if operation.name in strict_mode.CHECKED and collection is not None:
+            self._check_strict_mode(operation.name, collection, body, params)
+        generation = self._replacements
+        try:
+            return handler(collection, body, params)
+        except EngineError as exc:
+            if exc.kind is not ErrorKind.NOT_FOUND or self._replacements == generation:
+                raise
+        return handler(collection, body, params)
+
+    def _check_strict_mode(
+        self, operation: str, name: str, body: Any, params: dict[str, str]
+    ) -> None:
+        """Refuse what the collection's enabled strict mode forbids (strict_mode.py)."""
+        with self._lock:
+            collection = self._collections.get(self.aliases.resolve(name))
+        if collection is None:
+            return  # the handler reports the missing collection
+        strict = collection.config.get("strict_mode_config") or {}
+        if strict.get("enabled"):
+            strict_mode.check(
+                operation, strict, body, params, lambda: collection.info()["payload_schema"]
+            )
 
     async def run(
         self,
@@ -310,10 +340,11 @@ class Engine:
             self.snapshots_dir / collection.name, _snapshot_name(params)
         )
 
-    def _download_snapshot(self, name: str | None, _b: Any, params: dict[str, str]) -> Path:
-        """The snapshot's file, for the REST door to stream (not a JSON result)."""
+    def _download_snapshot(self, name: str | None, _b: Any, params: dict[str, str]) -> str:
+        """The snapshot file's path, for the REST door to stream (not a result to send)."""
         collection = self._get(name)
-        return snapshots.snapshot_path(self.snapshots_dir / collection.name, _snapshot_name(params))
+        directory = self.snapshots_dir / collection.name
+        return str(snapshots.snapshot_path(directory, _snapshot_name(params)))
 
     def _create_full_snapshot(self, _c: str | None, _b: Any, _p: dict[str, str]) -> Any:
         with self._lock:
@@ -365,6 +396,7 @@ class Engine:
                 config_update.write_config(staging, meta)
                 old = self._collections.pop(target, None)
                 if old is not None:
+                    self._replacements += 1  # before close: a call failing on it retries
                     old.close()
                     # Operation ids keep increasing across the recovery.
                     counter = old.directory / COUNTER_FILE
@@ -378,6 +410,12 @@ class Engine:
                 try:
                     self._collections[target] = Collection.load(final, self.search_threads)
                 except Exception as exc:
+                    # Put the old collection back; the snapshot goes with the staging dir.
+                    os.replace(final, staging)
+                    if doomed is not None:
+                        os.replace(doomed, final)
+                        doomed = None
+                        self._collections[target] = Collection.load(final, self.search_threads)
                     raise EngineError.wrong_input(
                         f"cannot open the snapshot's shard: {str(exc).splitlines()[0]}"
                     ) from None
@@ -403,6 +441,7 @@ class Engine:
                 return True
             directory = collection.directory
             old_meta = config_update.read_meta(directory)
+            self._replacements += 1  # before close: a call failing on the old one retries
             collection.close()
             config_update.write_config(directory, {**old_meta, "config": new_config})
             try:

@@ -4,7 +4,7 @@ Every kind of query Qdrant 1.18 takes and Qdrant Edge can run is converted
 here: nearest (dense, sparse, multivector, by point id, with MMR), recommend
 (``average_vector`` is computed here, as Qdrant computes it, the two scoring
 strategies run in the engine), discover, context, order_by, fusion (RRF with
-``k`` and weights, DBSF), formula, sample; ``prefetch`` trees; ``params``;
+``k`` and weights, DBSF), formula (see ``formula``), sample; ``prefetch`` trees; ``params``;
 ``lookup_from``.  Anything else is refused with an error naming it.
 
 Point ids given as examples are resolved to their vectors through a
@@ -34,7 +34,8 @@ from qdpool.embedded.convert import (
     reject_unknown_fields,
 )
 from qdpool.embedded.errors import EngineError
-from qdpool.embedded.filters import parse_condition, parse_filter
+from qdpool.embedded.filters import parse_filter
+from qdpool.embedded.formula import parse_expression
 from qdpool.embedded.updates import point_not_found, reject_shard_key
 from qdpool.embedded.vectors import VectorSchema, inference_refused, vector_out
 
@@ -93,7 +94,7 @@ class Converted:
     excluded: set[PointId] = field(default_factory=set)
 
 
-def convert_request(body: Any, ctx: QueryContext, *, limit_floor: int = 1) -> Converted:
+def convert_request(body: Any, ctx: QueryContext) -> Converted:
     """A full ``POST .../points/query`` body."""
     body = parse_object(body, "body")
     reject_unknown_fields(body, QUERY_FIELDS, "")
@@ -104,7 +105,7 @@ def convert_request(body: Any, ctx: QueryContext, *, limit_floor: int = 1) -> Co
     with_vector = parse_with_vector(
         body.get("with_vectors") if raw_vector is None else raw_vector, default=False
     )
-    limit = parse_uint(body.get("limit"), "limit", default=_DEFAULT_LIMIT, minimum=limit_floor)
+    limit = parse_uint(body.get("limit"), "limit", default=_DEFAULT_LIMIT, minimum=1)
     limit = limit or _DEFAULT_LIMIT
     offset = parse_uint(body.get("offset"), "offset", default=None)
     request = qe.QueryRequest(
@@ -390,7 +391,7 @@ class _QueryBuilder:
         defaults = raw.get("defaults")
         if defaults is not None and not isinstance(defaults, dict):
             raise EngineError.format(f"{path}.defaults: invalid type, expected a map")
-        return qe.Formula(_expression(raw["formula"], f"{path}.formula"), defaults)
+        return qe.Formula(parse_expression(raw["formula"], f"{path}.formula"), defaults)
 
     def sample(self, raw: dict[str, Any], path: str) -> Any:
         reject_unknown_fields(raw, frozenset(("sample",)), f"{path}: ")
@@ -537,95 +538,6 @@ def _search_params(raw: Any, path: str) -> qe.SearchParams | None:
         indexed_only=parse_bool(params.get("indexed_only"), f"{path}.indexed_only", default=False),
         acorn=acorn,
     )
-
-
-# -- formula expressions -------------------------------------------------------------
-
-_UNARY = {
-    "neg": qe.Expression.Neg,
-    "abs": qe.Expression.Abs,
-    "sqrt": qe.Expression.Sqrt,
-    "exp": qe.Expression.Exp,
-    "log10": qe.Expression.Log10,
-    "ln": qe.Expression.Ln,
-}
-_DECAYS = {
-    "lin_decay": qe.DecayKind.Lin,
-    "exp_decay": qe.DecayKind.Exp,
-    "gauss_decay": qe.DecayKind.Gauss,
-}
-
-
-def _expression(raw: Any, path: str) -> qe.Expression:
-    """One node of a formula: a number, a variable, an operator, or a filter condition."""
-    if isinstance(raw, bool):
-        raise EngineError.format(f"{path}: a boolean is not an expression")
-    if isinstance(raw, int | float):
-        return qe.Expression.Constant(float(raw))
-    if isinstance(raw, str):
-        return qe.Expression.Variable(raw)
-    if not isinstance(raw, dict):
-        raise EngineError.format(f"{path}: data did not match any variant of Expression")
-    if len(raw) == 1:
-        ((op, arg),) = raw.items()
-        sub = f"{path}.{op}"
-        if op in ("sum", "mult"):
-            if not isinstance(arg, list):
-                raise EngineError.format(f"{sub}: expected a list of expressions")
-            items = [_expression(x, f"{sub}[{i}]") for i, x in enumerate(arg)]
-            return qe.Expression.Sum(items) if op == "sum" else qe.Expression.Mult(items)
-        if op in _UNARY:
-            return _UNARY[op](_expression(arg, sub))
-        if op == "div":
-            spec = parse_object(arg, sub)
-            reject_unknown_fields(spec, frozenset(("left", "right", "by_zero_default")), f"{sub}: ")
-            return qe.Expression.Div(
-                _expression(spec.get("left"), f"{sub}.left"),
-                _expression(spec.get("right"), f"{sub}.right"),
-                parse_float(spec.get("by_zero_default"), f"{sub}.by_zero_default"),
-            )
-        if op == "pow":
-            spec = parse_object(arg, sub)
-            reject_unknown_fields(spec, frozenset(("base", "exponent")), f"{sub}: ")
-            return qe.Expression.Pow(
-                _expression(spec.get("base"), f"{sub}.base"),
-                _expression(spec.get("exponent"), f"{sub}.exponent"),
-            )
-        if op == "geo_distance":
-            spec = parse_object(arg, sub)
-            reject_unknown_fields(spec, frozenset(("origin", "to")), f"{sub}: ")
-            origin = parse_object(spec.get("origin"), f"{sub}.origin")
-            to = spec.get("to")
-            lon = parse_float(origin.get("lon"), f"{sub}.origin.lon")
-            lat = parse_float(origin.get("lat"), f"{sub}.origin.lat")
-            if not isinstance(to, str) or lon is None or lat is None:
-                raise EngineError.format(f"{sub}: expected {{origin: {{lon, lat}}, to: key}}")
-            return qe.Expression.GeoDistance(qe.GeoPoint(lon=lon, lat=lat), to)
-        if op == "datetime":
-            if not isinstance(arg, str):
-                raise EngineError.format(f"{sub}: expected a datetime string")
-            try:
-                return qe.Expression.Datetime(arg)
-            except ValueError as exc:
-                raise EngineError.format(f"{sub}: {exc}") from None
-        if op == "datetime_key":
-            if not isinstance(arg, str):
-                raise EngineError.format(f"{sub}: expected a payload key")
-            return qe.Expression.DatetimeKey(arg)
-        if op in _DECAYS:
-            spec = parse_object(arg, sub)
-            reject_unknown_fields(spec, frozenset(("x", "target", "scale", "midpoint")), f"{sub}: ")
-            if "x" not in spec:
-                raise EngineError.format(f"{sub}: missing field `x`")
-            target = spec.get("target")
-            return qe.Expression.Decay(
-                _DECAYS[op],
-                _expression(spec["x"], f"{sub}.x"),
-                _expression(target, f"{sub}.target") if target is not None else None,
-                parse_float(spec.get("midpoint"), f"{sub}.midpoint"),
-                parse_float(spec.get("scale"), f"{sub}.scale"),
-            )
-    return qe.Expression.Condition(parse_condition(raw, path))
 
 
 def _is_sparse(raw: dict[str, Any]) -> bool:

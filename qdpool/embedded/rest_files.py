@@ -55,10 +55,10 @@ def download_handler(door: Door, op: Operation[Any]) -> Handler:
         if early is not None:
             return early
         try:
-            path = await door.engine.run(op, collection, None, _params(request))
+            found = await door.engine.run(op, collection, None, _params(request))
         except EngineError as exc:
             return _error(exc, started)
-        assert isinstance(path, Path)
+        path = Path(found)
         return web.FileResponse(
             path,
             chunk_size=_CHUNK,

@@ -66,7 +66,13 @@ def create_full_snapshot(
     tmp = root / f".{name}.tmp"
     with tarfile.open(tmp, "w:gz", compresslevel=1) as tar:
         for collection in collections:
-            _add_collection(tar, collection, f"collections/{collection.name}/")
+            try:
+                _add_collection(tar, collection, f"collections/{collection.name}/")
+            except EngineError as exc:
+                # Deleted (or replaced) since the list was taken: its flush refused
+                # before anything of it was archived.
+                if exc.kind is not ErrorKind.NOT_FOUND:
+                    raise
         if aliases_file.exists():
             tar.add(aliases_file, arcname=aliases_file.name)
     return _commit(tmp, root / name)

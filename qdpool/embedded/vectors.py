@@ -74,7 +74,12 @@ class VectorSchema:
         )
 
     def query_vector(self, raw: Any, using: str, path: str) -> Any:
-        """A vector given in a query (dense, sparse or multivector) for the vector ``using``."""
+        """A vector given in a query (dense, sparse or multivector) for the vector ``using``.
+
+        As in upserts, the elements themselves are checked by the engine's conversion
+        (a string or null is refused as a format error; checking each element here
+        would cost more than the search).
+        """
         return self._one(using, raw, path)
 
     def _one(self, name: str, raw: Any, path: str) -> Any:

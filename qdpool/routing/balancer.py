@@ -124,8 +124,9 @@ class Balancer:
         if self.policy.strategy == "round_robin":
             self._next = (self._next + 1) % count
             return candidates[self._next]
-        first = self._rng.randrange(count)
-        second = self._rng.randrange(count - 1)
+        random = self._rng.random
+        first = int(random() * count)
+        second = int(random() * (count - 1))
         if second >= first:
             second += 1
         a, b = candidates[first], candidates[second]

@@ -35,11 +35,10 @@ import asyncio
 import logging
 import random as _random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qdpool import operations as ops
 from qdpool.call import Call
 from qdpool.endpoint import Endpoint
 from qdpool.errors import InvalidInput, Unavailable
@@ -48,6 +47,8 @@ from qdpool.interceptors.auth import Auth
 from qdpool.interceptors.breaker import Breaker
 from qdpool.interceptors.concurrency import Concurrency
 from qdpool.interceptors.fallback import Fallback
+from qdpool.operations import CLUSTER_STATUS, HEALTH
+from qdpool.operations.spec import Operation
 from qdpool.pipeline import Interceptor
 from qdpool.routing.balancer import Balancer, BalancerPolicy
 from qdpool.routing.discovery import DiscoveryPolicy, RefreshSchedule, parse_peers
@@ -190,7 +191,10 @@ class Cluster:
         self._schedule = RefreshSchedule(self.discovery_policy)
         self._next_start_retry = 0.0
         self._task: asyncio.Task[None] | None = None
-        self._drains: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()
+        """Drains and starts of discovered nodes, cancelled by ``close``."""
+        self._starting: set[Node] = set()
+        """Nodes whose transports are being started (never two starts at once)."""
         self._last_error: BaseException | None = None
         self._started = False
         self._closed = False
@@ -262,6 +266,12 @@ class Cluster:
                 if not any("rest" in t for t in self.transports.values()):
                     raise InvalidInput("discover", "discovery reads GET /cluster: it needs REST")
                 await self.refresh()
+                # Give the peers found a moment to start, so the first calls can use them;
+                # one that does not answer in time (an address not reachable from here)
+                # goes on starting in the background.
+                starting = [t for t in self._background if t.get_name().startswith("start")]
+                if starting:
+                    await asyncio.wait(starting, timeout=self.discovery_policy.request_timeout)
         except BaseException:
             await self.close()
             raise
@@ -272,21 +282,41 @@ class Cluster:
         if self._closed:
             return
         self._closed = True
-        tasks = [t for t in (self._task, *self._drains) if t is not None]
+        tasks = [t for t in (self._task, *self._background) if t is not None]
         for task in tasks:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        self._drains.clear()
+        self._background.clear()
         transports = list(self.transports.values())
         self.transports.clear()
         for by_protocol in transports:
             await _close_all(by_protocol.values())
 
+    async def _start_nodes(self, nodes: list[Node]) -> None:
+        """Start nodes in the background; one whose transports cannot even be made is logged."""
+        results = await asyncio.gather(
+            *(self._start_node(n) for n in nodes), return_exceptions=True
+        )
+        for node, result in zip(nodes, results, strict=True):
+            if isinstance(result, Exception):
+                logger.error("qdpool: cannot make transports for %s: %s", node.endpoint, result)
+
     async def _start_node(self, node: Node) -> bool:
-        """Make and start ``node``'s transports; on success it becomes active."""
-        if node.state != STARTING or self._closed:
+        """Make and start ``node``'s transports; on success it becomes active.
+
+        The factory's own errors (a node it cannot make transports for) propagate:
+        at ``start`` they are the caller's configuration error.
+        """
+        if node.state != STARTING or self._closed or node in self._starting:
             return node.state != STARTING
+        self._starting.add(node)
+        try:
+            return await self._open_node(node)
+        finally:
+            self._starting.discard(node)
+
+    async def _open_node(self, node: Node) -> bool:
         transports = dict(self._factory(node.endpoint))
         try:
             for transport in transports.values():
@@ -296,6 +326,9 @@ class Cluster:
             logger.warning("qdpool: node %s did not start: %s", node.endpoint, error)
             await _close_all(transports.values())
             return False
+        except BaseException:  # cancelled (the cluster is closing): leave nothing open
+            await asyncio.shield(_close_all(transports.values()))
+            raise
         if self._closed or node.endpoint not in self.nodes:
             await _close_all(transports.values())
             return False
@@ -323,7 +356,7 @@ class Cluster:
         now = self._clock()
         if self.nodes.in_state(STARTING) and now >= self._next_start_retry:
             self._next_start_retry = now + self.discovery_policy.min_refresh_interval
-            await asyncio.gather(*(self._start_node(n) for n in self.nodes.in_state(STARTING)))
+            await self._start_nodes(self.nodes.in_state(STARTING))
         if self.discover and self._schedule.due(self._clock()):
             await self.refresh()
 
@@ -346,10 +379,10 @@ class Cluster:
 
     async def _health_check(self, endpoint: Endpoint) -> None:
         timeout = self.ejector.policy.health_check_timeout if self.ejector else 1.0
-        await self._send_direct(endpoint, ops.HEALTH, timeout)
+        await self._send_direct(endpoint, HEALTH, timeout)
 
     async def _send_direct(
-        self, endpoint: Endpoint, operation: ops.Operation[Any], timeout: float
+        self, endpoint: Endpoint, operation: Operation[Any], timeout: float
     ) -> Any:
         """One request straight to a node's transport (with the key), outside the pipeline."""
         transports = self.transports.get(endpoint)
@@ -376,7 +409,7 @@ class Cluster:
                 if "rest" not in self.transports.get(node.endpoint, {}):
                     continue
                 try:
-                    result = await self._send_direct(node.endpoint, ops.CLUSTER_STATUS, timeout)
+                    result = await self._send_direct(node.endpoint, CLUSTER_STATUS, timeout)
                     found = parse_peers(result, node.endpoint)
                 except Exception as error:
                     logger.info("qdpool: GET /cluster from %s failed: %s", node.endpoint, error)
@@ -406,7 +439,7 @@ class Cluster:
             if node not in seen and not node.static and node.state != DRAINING:
                 self._drain(node, "left the cluster")
         if new:
-            await asyncio.gather(*(self._start_node(n) for n in new))
+            self._spawn(self._start_nodes(new), f"start {len(new)} discovered nodes")
 
     def _drain(self, node: Node, reason: str) -> None:
         """Take no new attempt to ``node``; close it once its attempts in flight end."""
@@ -416,9 +449,12 @@ class Cluster:
             self.nodes.remove(node)
             self._events.removed(str(node.endpoint), f"{reason} (never served)")
             return
-        task = asyncio.create_task(self._finish_drain(node, reason), name=f"drain {node.endpoint}")
-        self._drains.add(task)
-        task.add_done_callback(self._drains.discard)
+        self._spawn(self._finish_drain(node, reason), f"drain {node.endpoint}")
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _finish_drain(self, node: Node, reason: str) -> None:
         deadline = self._clock() + self.discovery_policy.drain_timeout
@@ -426,9 +462,11 @@ class Cluster:
             await self._sleep(_DRAIN_POLL)
         left = node.in_flight
         self.nodes.remove(node)
-        transports = self.transports.pop(node.endpoint, None)
+        transports = self.transports.get(node.endpoint)
         if transports is not None:
+            # Closed before it leaves the map: if close() cancels this, it closes them too.
             await _close_all(transports.values())
+            self.transports.pop(node.endpoint, None)
         note = f"{reason}; drained" if not left else f"{reason}; closed with {left} in flight"
         self._events.removed(str(node.endpoint), note)
 

@@ -8,6 +8,12 @@ path prefix) of the node it was given: peers of one cluster listen on the same
 API ports. The peer that answered is the node the client already has, kept as
 the user spelled it (its ``uri`` may name an internal address).
 
+Peers that share the seed's host cannot share its API ports (several peers on
+one machine, as ``qdpool serve --peers N`` runs them): for those the API ports
+are taken at the same offset from the seed's as their peer-to-peer port is from
+the seed's (peer-to-peer 6345 beside the seed's 6335: API 6343/6344 beside
+6333/6334).
+
 A single node answers ``status: "disabled"``: the cluster is then just the
 nodes the client was given.
 
@@ -83,20 +89,38 @@ def parse_peers(result: Mapping[str, Any], seed: Endpoint) -> dict[Endpoint, int
     if not isinstance(peers, Mapping) or not peers:
         raise ClusterInfoError("an enabled cluster's info has no 'peers'")
     own = _peer_id(result.get("peer_id"), "peer_id")
+    addresses = {_peer_id(key, "peers key"): _p2p_address(key, peer) for key, peer in peers.items()}
+    own_host, own_port = addresses.get(own, (None, None))
     found: dict[Endpoint, int | None] = {seed: own}
-    for key, peer in peers.items():
-        peer_id = _peer_id(key, "peers key")
+    for peer_id, (host, port) in addresses.items():
         if peer_id == own:
             continue
-        uri = peer.get("uri") if isinstance(peer, Mapping) else None
-        if not isinstance(uri, str):
-            raise ClusterInfoError(f"peer {peer_id} has no 'uri'")
-        host = urlsplit(uri).hostname
-        if not host:
-            raise ClusterInfoError(f"peer {peer_id}'s uri {uri!r} has no host")
-        endpoint = Endpoint(host, seed.rest_port, seed.grpc_port, seed.tls, None, seed.prefix)
+        rest_port, grpc_port = seed.rest_port, seed.grpc_port
+        if host == own_host and port is not None and own_port is not None and port != own_port:
+            # Peers on one host cannot share API ports: assume the API ports are spaced
+            # as the peer-to-peer ports are (6335 -> 6345 means 6333 -> 6343).
+            shift = port - own_port
+            rest_port += shift
+            grpc_port = grpc_port + shift if grpc_port is not None else None
+            if not 0 < rest_port < 65536 or (grpc_port is not None and not 0 < grpc_port < 65536):
+                raise ClusterInfoError(f"peer {peer_id}: no API port {shift:+d} from the seed's")
+        endpoint = Endpoint(host, rest_port, grpc_port, seed.tls, None, seed.prefix)
         found.setdefault(endpoint, peer_id)
     return found
+
+
+def _p2p_address(key: object, peer: object) -> tuple[str, int | None]:
+    """The host and port of a peer's peer-to-peer ``uri``."""
+    uri = peer.get("uri") if isinstance(peer, Mapping) else None
+    if not isinstance(uri, str):
+        raise ClusterInfoError(f"peer {key} has no 'uri'")
+    parts = urlsplit(uri)
+    if not parts.hostname:
+        raise ClusterInfoError(f"peer {key}'s uri {uri!r} has no host")
+    try:
+        return parts.hostname, parts.port
+    except ValueError:
+        raise ClusterInfoError(f"peer {key}'s uri {uri!r} has a bad port") from None
 
 
 def _peer_id(value: object, what: str) -> int:

@@ -93,7 +93,15 @@ class EjectionPolicy(_Replace):
 class Ejector:
     """Applies an ``EjectionPolicy`` to a ``NodeSet``: records outcomes, ejects, re-admits."""
 
-    __slots__ = ("_clock", "_events", "_next_analysis", "_nodes", "ejections", "policy")
+    __slots__ = (
+        "_candidates",
+        "_clock",
+        "_events",
+        "_next_analysis",
+        "_nodes",
+        "ejections",
+        "policy",
+    )
 
     def __init__(
         self,
@@ -108,16 +116,18 @@ class Ejector:
         self._clock = clock
         self._events = events or ClusterEvents(None)
         self._next_analysis: float | None = None
+        self._candidates: tuple[int, list[Node]] = (-1, [])
         self.ejections = 0
         """Ejections since the ejector was made."""
 
     # ------------------------------------------------------------ outcomes
 
-    def record(self, node: Node, outcome: Outcome) -> None:
-        """Count one attempt's outcome against ``node``; may eject it."""
+    def record(self, node: Node, outcome: Outcome, now: float | None = None) -> None:
+        """Count one attempt's outcome (ended at ``now``) against ``node``; may eject it."""
         if not outcome.counted:
             return
-        now = self._clock()
+        if now is None:
+            now = self._clock()
         due = self._next_analysis
         if due is None:
             self._next_analysis = now + self.policy.interval
@@ -217,7 +227,13 @@ class Ejector:
     # ------------------------------------------------------------ candidates
 
     def candidates(self) -> list[Node]:
-        """The nodes to balance over: the active ones, or all of them in panic mode."""
+        """The nodes to balance over: the active ones, or all of them in panic mode.
+
+        Recomputed only when a node's state changed; callers must not modify the list.
+        """
+        version, cached = self._candidates
+        if version == self._nodes.version:
+            return cached
         active: list[Node] = []
         serving: list[Node] = []
         for node in self._nodes:
@@ -226,9 +242,13 @@ class Ejector:
                 serving.append(node)
             elif node.state == EJECTED:
                 serving.append(node)
-        if active and len(active) >= self.policy.panic_threshold * len(serving):
-            return active
-        return serving
+        chosen = (
+            active
+            if active and len(active) >= self.policy.panic_threshold * len(serving)
+            else serving
+        )
+        self._candidates = (self._nodes.version, chosen)
+        return chosen
 
     def __repr__(self) -> str:
         p = self.policy

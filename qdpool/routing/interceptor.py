@@ -47,11 +47,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from qdpool.call import Call
-from qdpool.classify import THROTTLED, classify
+from qdpool.classify import SUCCESS, THROTTLED, classify
 from qdpool.endpoint import Endpoint
 from qdpool.errors import Unavailable
 from qdpool.events import NULL_OBSERVER, Observer
-from qdpool.interceptors.breaker import Breaker
+from qdpool.interceptors.breaker import Breaker, CircuitBreaker
 from qdpool.pipeline import Handler
 from qdpool.policies import FallbackPolicy
 from qdpool.routing.balancer import Balancer
@@ -106,6 +106,7 @@ class Route:
         "_clock",
         "_ejector",
         "_fallback",
+        "_gate_cache",
         "_grpc_down",
         "_nodes",
         "_observer",
@@ -138,34 +139,49 @@ class Route:
         self._clock = clock
         self._observer = observer or NULL_OBSERVER
         self._on_failure = on_failure
-        self._grpc_down: dict[Endpoint, float] = {}
+        self._grpc_down: dict[Node, float] = {}
+        self._gate_cache: dict[Node, dict[str, CircuitBreaker | None]] = {}
         self.fallbacks = 0
         """Attempts sent over REST instead of gRPC."""
 
     # ------------------------------------------------------------ choosing
 
-    def _usable(self, endpoint: Endpoint, protocol: str, now: float) -> bool:
+    def _gates(self, node: Node) -> dict[str, CircuitBreaker | None]:
+        """The protocols ``node`` has transports for, each with its breaker (cached per node)."""
+        gates = self._gate_cache.get(node)
+        if gates is None:
+            transports = self._transports.get(node.endpoint)
+            if not transports:
+                return {}
+            breaker = self._breaker
+            gates = {
+                p: breaker.get(node.endpoint, p) if breaker is not None else None
+                for p in transports
+            }
+            if len(self._gate_cache) > 4 * len(self._nodes) + 16:
+                self._gate_cache.clear()  # drop nodes that left long ago
+            self._gate_cache[node] = gates
+        return gates
+
+    def _open(self, node: Node, protocol: str, gate: CircuitBreaker | None, now: float) -> bool:
         if protocol == _GRPC and self._grpc_down:
-            until = self._grpc_down.get(endpoint)
+            until = self._grpc_down.get(node)
             if until is not None:
                 if now < until:
                     return False
-                del self._grpc_down[endpoint]
-        breaker = self._breaker
-        return breaker is None or breaker.allows(endpoint, protocol)
+                del self._grpc_down[node]
+        return gate is None or gate.allows()
 
     def protocol_for(self, node: Node, preferred: str, now: float) -> str | None:
         """The protocol an attempt to ``node`` would use now, or None if none may be used."""
-        transports = self._transports.get(node.endpoint)
-        if not transports:
-            return None
-        if preferred in transports and self._usable(node.endpoint, preferred, now):
+        gates = self._gates(node)
+        if preferred in gates and self._open(node, preferred, gates[preferred], now):
             return preferred
         if (
             self._fallback is not None
             and preferred == _GRPC
-            and _REST in transports
-            and self._usable(node.endpoint, _REST, now)
+            and _REST in gates
+            and self._open(node, _REST, gates[_REST], now)
         ):
             return _REST
         return None
@@ -185,7 +201,7 @@ class Route:
         if not options:
             # Every node refuses the protocol (all breakers open): let the breaker below
             # refuse the attempt at once, as it would on a single node.
-            options = [n for n in candidates if preferred in self._transports.get(n.endpoint, {})]
+            options = [n for n in candidates if preferred in self._gates(n)]
             if not options:
                 raise Unavailable(
                     f"no node of the cluster can take a {preferred} attempt now "
@@ -242,7 +258,7 @@ class Route:
                     and error.sent is False
                 ):
                     # Nothing reached the server: re-route at once, gRPC to this node is down.
-                    self._grpc_down[node.endpoint] = clock() + self._fallback.recheck_after
+                    self._grpc_down[node] = clock() + self._fallback.recheck_after
                     resent = True
                     continue
                 raise
@@ -250,7 +266,7 @@ class Route:
                 now = clock()
                 node.load.observe(now - start, now)
                 if self._ejector is not None:
-                    self._ejector.record(node, classify(None))
+                    self._ejector.record(node, SUCCESS, now)
                 return result
             finally:
                 node.in_flight -= 1
@@ -272,7 +288,7 @@ class Route:
             if self._on_failure is not None:
                 self._on_failure(node)
         if self._ejector is not None:
-            self._ejector.record(node, outcome)
+            self._ejector.record(node, outcome, now)
         if scope is not None and getattr(error, "sent", None) is not False:
             scope.failed.append(node)
 

@@ -51,6 +51,8 @@ class Node:
     """One node of the cluster and what the router knows about it."""
 
     __slots__ = (
+        "_owner",
+        "_state",
         "attempts",
         "endpoint",
         "failures",
@@ -58,7 +60,6 @@ class Node:
         "load",
         "outlier",
         "peer_id",
-        "state",
         "static",
     )
 
@@ -76,7 +77,8 @@ class Node:
         """Qdrant's peer id, when discovery told it."""
         self.static = static
         """Given by the user (never drained by discovery), rather than discovered."""
-        self.state = state
+        self._owner: NodeSet | None = None
+        self._state = state
         self.in_flight = 0
         self.attempts = 0
         """Attempts routed to this node so far."""
@@ -85,19 +87,35 @@ class Node:
         self.load = PeakEwma(decay)
         self.outlier = Outlier()
 
+    @property
+    def state(self) -> str:
+        """``starting``, ``active``, ``ejected`` or ``draining``."""
+        return self._state
+
+    @state.setter
+    def state(self, new: str) -> None:
+        self._state = new
+        if self._owner is not None:
+            self._owner.version += 1
+
     def __repr__(self) -> str:
         peer = f" peer={self.peer_id}" if self.peer_id is not None else ""
         return f"<Node {self.endpoint}{peer} {self.state} in_flight={self.in_flight}>"
 
 
 class NodeSet:
-    """The nodes in the order they became known (the seed first), keyed by endpoint."""
+    """The nodes in the order they became known (the seed first), keyed by endpoint.
 
-    __slots__ = ("_decay", "_nodes")
+    ``version`` changes whenever a node is added or removed or changes state, so
+    what is derived from the states (the balancer's candidates) is recomputed only then.
+    """
+
+    __slots__ = ("_decay", "_nodes", "version")
 
     def __init__(self, decay: float) -> None:
         self._decay = decay
         self._nodes: dict[Endpoint, Node] = {}
+        self.version = 0
 
     def add(self, endpoint: Endpoint, *, peer_id: int | None = None, static: bool = True) -> Node:
         """The node for ``endpoint``, made (``starting``) if it is new."""
@@ -106,6 +124,8 @@ class NodeSet:
             node = self._nodes[endpoint] = Node(
                 endpoint, decay=self._decay, peer_id=peer_id, static=static
             )
+            node._owner = self
+            self.version += 1
         elif peer_id is not None:
             node.peer_id = peer_id
         return node
@@ -114,7 +134,10 @@ class NodeSet:
         return self._nodes.get(endpoint)
 
     def remove(self, node: Node) -> None:
-        self._nodes.pop(node.endpoint, None)
+        if self._nodes.get(node.endpoint) is node:
+            del self._nodes[node.endpoint]
+            node._owner = None
+            self.version += 1
 
     def in_state(self, *states: str) -> list[Node]:
         return [n for n in self._nodes.values() if n.state in states]

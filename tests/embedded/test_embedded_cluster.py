@@ -10,15 +10,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
+import io
+import shutil
 import statistics
+import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import aiohttp
 import grpc
+import orjson
 import pytest
 import pytest_asyncio
 from embedded_support import Grpc, Rest, grpc_channel, pb
@@ -26,8 +33,14 @@ from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 
 from qdpool.embedded import EmbeddedProcess
-from qdpool.embedded.cluster import EmbeddedCluster, Peer
+from qdpool.embedded import cluster as cluster_module
+from qdpool.embedded.cluster import EmbeddedCluster, Peer, free_base_port
+from qdpool.embedded.cluster_control import ControlError
+from qdpool.embedded.cluster_link import EngineLink, EngineListener
 from qdpool.embedded.cluster_state import Membership, PeerAddress
+from qdpool.embedded.cluster_supervisor import initial_membership
+from qdpool.embedded.engine import Engine
+from qdpool.embedded.errors import EngineError, ErrorKind
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 
@@ -102,6 +115,23 @@ async def test_every_peer_reports_the_whole_cluster(
     assert [pid for leader, role, pid in leaders if role == "Leader"] == [leaders[0][0]]
 
 
+async def test_discovery_from_one_seed_finds_every_peer(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession
+) -> None:
+    """Each ``uri`` gives a host; the API ports sit at the offset its port has from the seed's."""
+    seed = cluster.peers[1]
+    status = (await rest_of(session, seed)("GET", "/cluster")).result
+    seed_p2p = urlsplit(status["peers"][str(status["peer_id"])]["uri"]).port
+    assert seed_p2p is not None
+    for peer_id, info in status["peers"].items():
+        uri = urlsplit(info["uri"])
+        assert uri.port is not None
+        rest_url = f"http://{uri.hostname}:{seed.rest_port + uri.port - seed_p2p}"
+        found = (await Rest(session, rest_url)("GET", "/cluster")).result
+        assert found["peer_id"] == int(peer_id)
+        assert rest_url == cluster.peers[int(peer_id)].rest_url
+
+
 async def test_the_p2p_port_is_not_an_api(cluster: EmbeddedCluster) -> None:
     parts = urlsplit(cluster.peers[1].p2p_url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
@@ -139,6 +169,38 @@ async def test_write_through_one_peer_read_through_another(
     finally:
         await writer.close()
         await reader.close()
+
+
+async def test_snapshot_files_cross_peers(
+    cluster: EmbeddedCluster, session: aiohttp.ClientSession, collection_name: str
+) -> None:
+    """Taken through one peer, downloaded through another, recovered by upload through a third."""
+    first, second, third = (official(cluster.peers[i], grpc_on=False) for i in (1, 2, 3))
+    try:
+        await first.create_collection(
+            collection_name, vectors_config=qm.VectorParams(size=2, distance="Dot")
+        )
+        points = [qm.PointStruct(id=i, vector=[1.0, float(i)]) for i in range(5)]
+        await first.upsert(collection_name, points, wait=True)
+        snapshot = await first.create_snapshot(collection_name, wait=True)
+        assert snapshot is not None
+        url = f"{cluster.peers[2].rest_url}/collections/{collection_name}/snapshots/{snapshot.name}"
+        async with session.get(url, headers={"api-key": KEY}) as resp:
+            assert resp.status == 200
+            content = await resp.read()
+        assert hashlib.sha256(content).hexdigest() == snapshot.checksum
+        await second.delete(collection_name, qm.PointIdsList(points=[0, 1, 2]), wait=True)
+        answer = await third.http.snapshots_api.recover_from_uploaded_snapshot(
+            collection_name=collection_name,
+            wait=True,
+            checksum=snapshot.checksum,
+            snapshot=io.BytesIO(content),
+        )
+        assert answer.result is True
+        assert (await second.count(collection_name)).count == 5
+    finally:
+        for client in (first, second, third):
+            await client.close()
 
 
 async def test_every_peer_checks_the_keys(
@@ -200,22 +262,28 @@ async def test_kill_9_of_a_peer_under_writes_loses_no_acknowledged_write(
     next_id = iter(range(1, 10_000))
     deadline = time.monotonic() + 10.0
 
-    async def writer(peer: Peer) -> None:
+    channels = {p.id: grpc_channel(p) for p in peers}
+
+    async def over_rest(peer: Peer, body: dict[str, Any]) -> None:
+        path = f"/collections/{collection_name}/points"
+        reply = await rest_of(session, peer)("PUT", path, body, params={"wait": "true"})
+        assert reply.status == 200, reply.body
+
+    async def over_grpc(peer: Peer, body: dict[str, Any]) -> None:
+        message = pb("upsert", collection_name, body, {"wait": "true"})
+        await Grpc(channels[peer.id])("upsert", message)
+
+    async def writer(peer: Peer, send: Callable[[Peer, dict[str, Any]], Awaitable[None]]) -> None:
         nonlocal served_after_kill, unanswered
-        rest = rest_of(session, peer)
         while len(acknowledged) < 300 and time.monotonic() < deadline:
             point = next(next_id)
-            body = {"points": [{"id": point, "vector": [1.0, float(point)]}]}
             try:
-                reply = await rest(
-                    "PUT", f"/collections/{collection_name}/points", body, params={"wait": "true"}
-                )
-            except aiohttp.ClientError:
-                assert peer.id == victim.id and killed
+                await send(peer, {"points": [{"id": point, "vector": [1.0, float(point)]}]})
+            except (aiohttp.ClientError, grpc.aio.AioRpcError) as exc:
+                assert peer.id == victim.id and killed, exc
                 unanswered += 1
                 await asyncio.sleep(0.01)
                 continue
-            assert reply.status == 200, reply.body
             acknowledged.append(point)
             served_after_kill += killed
             if len(acknowledged) >= 60:
@@ -227,7 +295,13 @@ async def test_kill_9_of_a_peer_under_writes_loses_no_acknowledged_write(
         killed = True
         await cluster.kill(victim.id)
 
-    await asyncio.gather(killer(), *(writer(p) for p in peers for _ in range(2)))
+    try:
+        await asyncio.gather(
+            killer(), *(writer(p, send) for p in peers for send in (over_rest, over_grpc))
+        )
+    finally:
+        for channel in channels.values():
+            await channel.close(None)
     assert killed and served_after_kill > 100  # the other peers kept serving
     assert cluster.peers[2].pid is None
     reader = rest_of(session, cluster.peers[3])
@@ -375,7 +449,7 @@ class _Target:
         self.grpc_url = grpc_url
 
 
-async def _p50s(calls: list[Call], n: int = 300) -> list[float]:
+async def _p50s(calls: list[Call], n: int = 200) -> list[float]:
     samples: list[list[float]] = [[] for _ in calls]
     for i in range(n + 30):
         for call, times in zip(calls, samples, strict=True):
@@ -384,6 +458,38 @@ async def _p50s(calls: list[Call], n: int = 300) -> list[float]:
             if i >= 30:  # the first calls warm connections up
                 times.append(time.perf_counter() - started)
     return [statistics.median(times) for times in samples]
+
+
+async def test_commands_that_make_no_sense_are_refused(cluster: EmbeddedCluster) -> None:
+    with pytest.raises(ControlError, match="is running"):
+        await cluster.restart(1)
+    with pytest.raises(ControlError, match="not a member"):
+        await cluster.kill(99)
+    with pytest.raises(ControlError, match="not a member"):
+        await cluster.remove_peer(99)
+    with pytest.raises(ControlError, match="engine is running"):
+        await cluster.restart_engine()
+
+
+async def test_the_cluster_command_talks_to_the_supervisor(cluster: EmbeddedCluster) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "qdpool",
+        "cluster",
+        "status",
+        "--cluster-dir",
+        str(cluster.directory),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=EmbeddedProcess.environment(),
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err
+    status = orjson.loads(out)
+    assert [p["id"] for p in status["peers"]] == sorted(cluster.peers)
+    assert status["engine_pid"] == cluster.engine_pid
+    assert [p["rest_url"] for p in status["peers"]] == [p.rest_url for p in cluster.peers.values()]
 
 
 # -- lifecycle (last: it closes the module's cluster) -------------------------------------
@@ -429,3 +535,98 @@ def test_a_joining_peer_knows_its_ports_but_is_not_reported() -> None:
     assert set(m.status(1)["peers"]) == {"1", "2"}
     assert m.next_peer_id == 4
     assert Membership.from_json(m.to_json()) == m
+
+
+def test_a_restarted_cluster_keeps_its_ids_ports_and_term() -> None:
+    def new(peer_id: int) -> PeerAddress:
+        return PeerAddress(peer_id, 100 + peer_id, 200 + peer_id, 300 + peer_id)
+
+    stored = _membership(3).without_peer(2).with_liveness(1, alive=False)
+    again = initial_membership(stored, "127.0.0.1", 2, new)
+    assert again.peers == stored.peers and again.down == frozenset()
+    assert (again.leader, again.term) == (stored.leader, stored.term)
+    grown = initial_membership(stored, "127.0.0.1", 3, new)
+    assert [p.id for p in grown.peers] == [1, 3, 4] and grown.peer(4) == new(4)
+    fresh = initial_membership(None, "127.0.0.1", 2, new)
+    assert [p.id for p in fresh.peers] == [1, 2] and (fresh.leader, fresh.term) == (1, 1)
+
+
+async def test_a_start_on_a_picked_base_is_tried_again_on_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    picks = iter(range(20_000, 30_000, 100))
+    monkeypatch.setattr(cluster_module, "free_base_port", lambda peers, host: next(picks))
+    cluster = EmbeddedCluster(peers=2)
+    bases: list[int] = []
+
+    async def start_once_of(target: EmbeddedCluster) -> None:
+        bases.append(target.base_ports()[0])
+        if len(bases) < 3:
+            raise RuntimeError("qdpool serve --peers did not start: ''")
+
+    monkeypatch.setattr(cluster, "_start_once", lambda: start_once_of(cluster))
+    await cluster.start()
+    assert bases == [20_000, 20_100, 20_200]  # a new base for each attempt
+    given = EmbeddedCluster(peers=2, base_port=free_base_port(2))  # the real one
+    monkeypatch.setattr(given, "_start_once", lambda: start_once_of(given))
+    bases.clear()
+    with pytest.raises(RuntimeError):
+        await given.start()
+    assert len(bases) == 1  # a base the caller chose is not replaced
+
+
+# -- the link between peers and the engine, in this process ------------------------------
+
+
+class _FakeEngine:
+    """Answers by operation name, so every kind of answer crosses the link."""
+
+    def __init__(self) -> None:
+        self.hold = asyncio.Event()
+
+    async def run(
+        self, operation: str, collection: str | None, body: Any, params: dict[str, str]
+    ) -> Any:
+        if operation == "echo":
+            return {"collection": collection, "body": body, "params": params}
+        if operation == "missing":
+            raise EngineError.collection_not_found(collection or "")
+        if operation == "file":
+            return Path("/tmp/some.snapshot")
+        if operation == "hang":
+            await self.hold.wait()
+        raise ValueError("a bug")
+
+
+async def test_the_link_carries_results_errors_and_paths() -> None:
+    directory = Path(tempfile.mkdtemp(prefix="qdpool-link-"))
+    listener = EngineListener(cast(Engine, _FakeEngine()), directory / "engine.sock")
+    link = EngineLink(directory / "engine.sock", connect_timeout=1.0)
+    try:
+        with pytest.raises(EngineError) as caught:
+            await link.run("echo")
+        assert caught.value.kind is ErrorKind.UNAVAILABLE  # no engine yet
+        await listener.start()
+        body = {"ids": [1, 2**63 + 5], "f": 1.0, "u": "ü"}
+        echoed = await link.run("echo", "c", body, {"wait": "true"})
+        assert echoed == {"collection": "c", "body": body, "params": {"wait": "true"}}
+        with pytest.raises(EngineError) as caught:
+            await link.run("missing", "x")
+        assert (caught.value.kind, caught.value.message) == (
+            ErrorKind.NOT_FOUND,
+            "Not found: Collection `x` doesn't exist!",
+        )
+        assert await link.run("file") == Path("/tmp/some.snapshot")
+        with pytest.raises(EngineError) as caught:
+            await link.run("bug")
+        assert caught.value.kind is ErrorKind.INTERNAL
+        in_flight = asyncio.ensure_future(link.run("hang"))
+        await asyncio.sleep(0.05)
+        await listener.close(grace=0.1)  # waits for calls in progress, then drops the link
+        with pytest.raises(EngineError) as caught:
+            await in_flight
+        assert caught.value.kind is ErrorKind.UNAVAILABLE
+    finally:
+        await link.close()
+        await listener.close()
+        shutil.rmtree(directory, ignore_errors=True)

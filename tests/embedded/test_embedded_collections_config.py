@@ -8,6 +8,7 @@ hold is refused with a 400/422 and leaves nothing behind.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from qdrant_client import models as qm
 from qdrant_client.http.exceptions import UnexpectedResponse
 
 from qdpool.embedded import EmbeddedQdrant
+from qdpool.embedded.engine import Engine
+from qdpool.embedded.errors import EngineError, ErrorKind
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 
@@ -226,9 +229,9 @@ D4 = {"size": 4, "distance": "Dot"}
         ({"vectors": D4, "sharding_method": "custom"}, 400, "Wrong input: custom sharding"),
         ({"vectors": D4, "wal_config": {"wal_capacity_mb": 64}}, 400, "Wrong input: wal_config"),
         (
-            {"vectors": D4, "strict_mode_config": {"enabled": True}},
+            {"vectors": D4, "strict_mode_config": {"enabled": True, "read_rate_limit": 10}},
             400,
-            "Wrong input: strict mode",
+            "Wrong input: strict_mode_config.read_rate_limit with strict mode enabled",
         ),
         ({}, 400, "Wrong input: a collection without any vectors"),
         (
@@ -380,7 +383,10 @@ async def test_update_unnamed_vector_by_empty_name(
         ({"sparse_vectors": {"nope": {}}}, "Wrong input: Not existing vector name error: nope"),
         ({"quantization_config": "Disabled"}, "Wrong input: quantization_config: Disabled"),
         ({"params": {"write_consistency_factor": 2}}, "Wrong input: write_consistency_factor"),
-        ({"strict_mode_config": {"enabled": True}}, "Wrong input: strict mode"),
+        (
+            {"strict_mode_config": {"enabled": True, "max_points_count": 5}},
+            "Wrong input: strict_mode_config.max_points_count with strict mode enabled",
+        ),
         ({"colour": "red"}, "Format error in JSON body: unknown field `colour`"),
     ],
 )
@@ -428,3 +434,69 @@ async def test_configuration_survives_a_restart(server_factory: Any, tmp_path: P
         assert expected.hnsw_config.m == 12
     finally:
         await c.close()
+
+
+async def test_calls_in_flight_survive_an_update(
+    client: AsyncQdrantClient, collection_name: str
+) -> None:
+    """Reopening the shard for an update never fails the reads and writes around it."""
+    await client.create_collection(collection_name, vectors_config=dense())
+    await client.upsert(
+        collection_name, [qm.PointStruct(id=i, vector=[1.0, i, 0, 0]) for i in range(20)], wait=True
+    )
+    done = asyncio.Event()
+    failures: list[BaseException] = []
+
+    async def traffic(worker: int) -> int:
+        calls = 0
+        while not done.is_set() and calls < 300:
+            try:
+                await client.query_points(collection_name, query=[1.0, 0, 0, 0], limit=3)
+                await client.upsert(
+                    collection_name,
+                    [qm.PointStruct(id=100 + worker, vector=[0.0, 1.0, calls, 0])],
+                    wait=True,
+                )
+            except Exception as exc:  # every failure is the finding
+                failures.append(exc)
+            calls += 1
+        return calls
+
+    workers = [asyncio.create_task(traffic(w)) for w in range(3)]
+    for m in (8, 20):
+        await client.update_collection(collection_name, hnsw_config=qm.HnswConfigDiff(m=m))
+    done.set()
+    calls = await asyncio.gather(*workers)
+    assert failures == []
+    assert sum(calls) > 0
+    assert (await client.get_collection(collection_name)).config.hnsw_config.m == 20
+    assert (await client.count(collection_name)).count == 23
+
+
+def test_a_call_on_a_replaced_collection_runs_again(tmp_path: Path) -> None:
+    """The deterministic version: the update lands between the lookup and the shard call."""
+    engine = Engine(tmp_path)
+    try:
+        engine.execute("create_collection", "c", {"vectors": {"size": 2, "distance": "Dot"}})
+        points = [{"id": i, "vector": [1.0, float(i)]} for i in range(3)]
+        engine.execute("upsert", "c", {"points": points}, {"wait": "true"})
+        original = engine._handlers["count"]
+        calls: list[str] = []
+
+        def racing(name: str | None, body: Any, params: dict[str, str]) -> Any:
+            calls.append("call")
+            if len(calls) == 1:
+                stale = engine._get(name)
+                engine.execute("update_collection", name, {"hnsw_config": {"m": 8}})
+                return stale.count(body)  # closed by the update: "doesn't exist"
+            return original(name, body, params)
+
+        engine._handlers["count"] = racing
+        assert engine.execute("count", "c", {}) == {"count": 3}
+        assert calls == ["call", "call"]
+        # Without a replacement in between, a missing collection is reported at once.
+        with pytest.raises(EngineError) as missing:
+            engine.execute("count", "nope", {})
+        assert missing.value.kind is ErrorKind.NOT_FOUND
+    finally:
+        engine.close()

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import orjson
 import pytest
 import pytest_asyncio
 from embedded_support import Rest
@@ -27,8 +28,9 @@ from qdrant_client import models as qm
 from qdrant_client.http.exceptions import UnexpectedResponse
 from wire_support import SPECS
 
-from qdpool.embedded import EmbeddedQdrant
+from qdpool.embedded import EmbeddedQdrant, snapshots
 from qdpool.embedded.engine import Engine
+from qdpool.embedded.errors import EngineError
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 
@@ -270,5 +272,53 @@ def test_a_recovery_cut_short_after_the_swap_keeps_the_new_collection(tmp_path: 
     try:
         assert engine.execute(SPECS["collection_exists"], "c")["exists"] is True
         assert not list(collections.glob(".replaced-*"))
+    finally:
+        engine.close()
+
+
+def test_a_full_snapshot_skips_a_collection_deleted_meanwhile(tmp_path: Path) -> None:
+    engine = Engine(tmp_path)
+    try:
+        for name in ("kept", "gone"):
+            engine.execute("create_collection", name, {"vectors": {"size": 2, "distance": "Dot"}})
+        listed = [engine._get("gone"), engine._get("kept")]
+        engine.execute("delete_collection", "gone")
+        full = snapshots.create_full_snapshot(listed, tmp_path / "aliases.json", tmp_path)
+        with tarfile.open(tmp_path / full["name"], "r:gz") as tar:
+            names = tar.getnames()
+        assert "collections/kept/collection.json" in names
+        assert not any(n.startswith("collections/gone") for n in names)
+    finally:
+        engine.close()
+
+
+def test_a_snapshot_the_engine_cannot_open_leaves_the_collection(tmp_path: Path) -> None:
+    engine = Engine(tmp_path / "data")
+    try:
+        dense2 = {"vectors": {"size": 2, "distance": "Dot"}}
+        engine.execute("create_collection", "a", dense2)
+        taken = engine.execute("create_snapshot", "a")
+        # The same archive with a configuration its shard cannot be opened with.
+        unpacked = tmp_path / "unpacked"
+        with tarfile.open(tmp_path / "data" / "snapshots" / "a" / taken["name"]) as tar:
+            tar.extractall(unpacked, filter="data")
+        meta = orjson.loads((unpacked / "collection.json").read_bytes())
+        meta["config"]["params"]["vectors"]["size"] = 3
+        (unpacked / "collection.json").write_bytes(orjson.dumps(meta))
+        tampered = tmp_path / "tampered.snapshot"
+        with tarfile.open(tampered, "w:gz") as tar:
+            for child in unpacked.iterdir():
+                tar.add(child, arcname=child.name)
+
+        engine.execute("create_collection", "b", dense2)
+        points = [{"id": i, "vector": [1.0, float(i)]} for i in range(2)]
+        engine.execute("upsert", "b", {"points": points}, {"wait": "true"})
+        with pytest.raises(EngineError) as refused:
+            engine.execute("recover_snapshot", "b", {"location": str(tampered)})
+        assert refused.value.message.startswith("Wrong input: cannot open the snapshot's shard")
+        assert engine.execute("count", "b", {})["count"] == 2
+        assert engine.execute("get_collection", "b")["config"]["params"]["vectors"]["size"] == 2
+        collections = tmp_path / "data" / "collections"
+        assert sorted(p.name for p in collections.iterdir()) == ["a", "b"]
     finally:
         engine.close()

@@ -347,6 +347,13 @@ async def test_scroll_order_by_needs_an_index_then_matches_local(fresh: Pair) ->
             (p.id, p.order_value) for p in local[0]
         ]
         assert remote[1] is None
+    await fresh.remote.create_payload_index(
+        fresh.name, "when", m.PayloadSchemaType.DATETIME, wait=True
+    )
+    since = m.OrderBy(key="when", direction=m.Direction.ASC, start_from="2024-01-20T00:00:00Z")
+    remote, local = await fresh.both(lambda c: c.scroll(fresh.name, order_by=since, limit=6))
+    assert [p.id for p in remote[0]] == [p.id for p in local[0]]
+    assert all((p.payload or {})["when"] >= "2024-01-20" for p in remote[0])
     prices = sorted(((p.payload or {})["price"], p.id) for p in POINTS)
     ascending = await fresh.remote.scroll(fresh.name, order_by="price", limit=3)
     assert [p.id for p in ascending[0]] == [i for _, i in prices[:3]]

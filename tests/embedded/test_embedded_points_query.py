@@ -104,8 +104,6 @@ async def test_mmr_matches_local(pair: Pair, diversity: float) -> None:
 )
 @pytest.mark.parametrize("using", ["d", "s", "m"])
 async def test_recommend_matches_local(pair: Pair, strategy: Any, using: str) -> None:
-    if using == "m" and strategy in (None, m.RecommendStrategy.AVERAGE_VECTOR):
-        pytest.skip("average_vector on multivectors: Qdrant concatenates rows; covered for d and s")
     recommend = m.RecommendQuery(
         recommend=m.RecommendInput(positive=[3, 11], negative=[20], strategy=strategy)
     )

@@ -9,9 +9,11 @@ writes nothing.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import grpc
 import pytest
 import pytest_asyncio
 from embedded_support import Rest
@@ -26,12 +28,16 @@ from points_support import (
     sparse_config,
     vectors_config,
 )
+from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as m
 from qdrant_client.http.exceptions import UnexpectedResponse
 
 from qdpool.embedded import EmbeddedQdrant
 
-pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection"),
+    pytest.mark.asyncio(loop_scope="session"),
+]
 
 ALL = list(range(N))
 
@@ -50,8 +56,24 @@ async def empty(server: EmbeddedQdrant) -> AsyncIterator[Pair]:
     await p.close()
 
 
-async def test_named_sparse_and_multivector_upsert_round_trips(pair: Pair) -> None:
-    remote, local = await pair.both(lambda c: records(c, pair.name, ALL))
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def shared(server: EmbeddedQdrant) -> AsyncIterator[Pair]:
+    """One loaded collection for the tests that must leave it unchanged."""
+    p = await make_pair(server)
+    yield p
+    await p.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def shared_empty(server: EmbeddedQdrant) -> AsyncIterator[Pair]:
+    """One empty collection for refused writes (each test checks it stayed empty)."""
+    p = await make_pair(server, load=False)
+    yield p
+    await p.close()
+
+
+async def test_named_sparse_and_multivector_upsert_round_trips(shared: Pair) -> None:
+    remote, local = await shared.both(lambda c: records(c, shared.name, ALL))
     assert len(remote) == N
     assert_same_records(remote, local)
     nine = next(r for r in remote if r[0] == 9)
@@ -94,18 +116,18 @@ BAD_POINTS: list[tuple[str, dict[str, Any], int, str]] = [
     ("case", "vector", "status", "text"), BAD_POINTS, ids=[c[0] for c in BAD_POINTS]
 )
 async def test_one_bad_point_of_100_writes_nothing(
-    empty: Pair, rest: Rest, case: str, vector: dict[str, Any], status: int, text: str
+    shared_empty: Pair, rest: Rest, case: str, vector: dict[str, Any], status: int, text: str
 ) -> None:
     points: list[dict[str, Any]] = [
         {"id": i, "vector": {"d": [1.0, 0.5, 0.25, float(i)]}, "payload": {"i": i}}
         for i in range(100)
     ]
     points[61]["vector"] = vector
-    path = f"/collections/{empty.name}/points"
+    path = f"/collections/{shared_empty.name}/points"
     answer = await rest("PUT", path, {"points": points}, params={"wait": "true"})
     assert answer.status == status, answer.body
     assert text in answer.error
-    assert (await empty.remote.count(empty.name, exact=True)).count == 0
+    assert (await shared_empty.remote.count(shared_empty.name, exact=True)).count == 0
     # the same points in the batch shape
     batch = {
         "ids": [p["id"] for p in points],
@@ -114,30 +136,30 @@ async def test_one_bad_point_of_100_writes_nothing(
     }
     answer = await rest("PUT", path, {"batch": batch}, params={"wait": "true"})
     assert answer.status == status, answer.body
-    assert (await empty.remote.count(empty.name, exact=True)).count == 0
+    assert (await shared_empty.remote.count(shared_empty.name, exact=True)).count == 0
 
 
-async def test_bad_id_in_an_upsert_writes_nothing(empty: Pair, rest: Rest) -> None:
+async def test_bad_id_in_an_upsert_writes_nothing(shared_empty: Pair, rest: Rest) -> None:
     points: list[dict[str, Any]] = [{"id": i, "vector": {"d": [1.0, 0, 0, 0]}} for i in range(10)]
     points[7]["id"] = "not-a-uuid"
-    answer = await rest("PUT", f"/collections/{empty.name}/points", {"points": points})
+    answer = await rest("PUT", f"/collections/{shared_empty.name}/points", {"points": points})
     assert answer.status == 400
     assert answer.error.startswith(
         "Format error in JSON body: value not-a-uuid is not a valid point ID"
     )
-    assert (await empty.remote.count(empty.name)).count == 0
+    assert (await shared_empty.remote.count(shared_empty.name)).count == 0
 
 
-async def test_a_bad_point_leaves_existing_points_untouched(pair: Pair) -> None:
-    before = await records(pair.remote, pair.name, [0, 1])
+async def test_a_bad_point_leaves_existing_points_untouched(shared: Pair) -> None:
+    before = await records(shared.remote, shared.name, [0, 1])
     bad = [
         m.PointStruct(id=0, vector={"d": [9.0, 9, 9, 9]}, payload={"replaced": True}),
         m.PointStruct(id=1, vector={"d": [1.0, 2.0, 3.0]}),
     ]
     with pytest.raises(UnexpectedResponse) as refused:
-        await pair.remote.upsert(pair.name, bad, wait=True)
+        await shared.remote.upsert(shared.name, bad, wait=True)
     assert refused.value.status_code == 400
-    assert await records(pair.remote, pair.name, [0, 1]) == before
+    assert await records(shared.remote, shared.name, [0, 1]) == before
 
 
 async def test_update_modes_and_update_filter_match_local(pair: Pair) -> None:
@@ -200,15 +222,15 @@ async def test_payload_operations_by_ids_and_by_filter_match_local(pair: Pair) -
     assert by_id[10] == {} and by_id[36] == {}
 
 
-async def test_payload_write_with_a_missing_id_writes_nothing(pair: Pair, rest: Rest) -> None:
-    before = await records(pair.remote, pair.name, [1])
-    path = f"/collections/{pair.name}/points/payload"
+async def test_payload_write_with_a_missing_id_writes_nothing(shared: Pair, rest: Rest) -> None:
+    before = await records(shared.remote, shared.name, [1])
+    path = f"/collections/{shared.name}/points/payload"
     answer = await rest("POST", path, {"payload": {"x": 1}, "points": [1, 999]})
     assert answer.status == 404
     assert answer.error == "Not found: No point with id 999 found"
     vectors = await rest(
         "PUT",
-        f"/collections/{pair.name}/points/vectors",
+        f"/collections/{shared.name}/points/vectors",
         {
             "points": [
                 {"id": 1, "vector": {"d": [1, 1, 1, 1]}},
@@ -217,7 +239,7 @@ async def test_payload_write_with_a_missing_id_writes_nothing(pair: Pair, rest: 
         },
     )
     assert vectors.status == 404
-    assert await records(pair.remote, pair.name, [1]) == before
+    assert await records(shared.remote, shared.name, [1]) == before
 
 
 async def test_update_and_delete_vectors_match_local(pair: Pair) -> None:
@@ -232,6 +254,14 @@ async def test_update_and_delete_vectors_match_local(pair: Pair) -> None:
             ],
             wait=True,
         )
+        await client.update_vectors(
+            pair.name,
+            [m.PointVectors(id=i, vector={"e": [0.5, 0.5, 0.5]}) for i in (10, 11, 12)],
+            update_filter=m.Filter(
+                must=[m.FieldCondition(key="tag", match=m.MatchValue(value="odd"))]
+            ),
+            wait=True,
+        )
         await client.delete_vectors(pair.name, ["e", "s"], points=[4, 5], wait=True)
         await client.delete_vectors(
             pair.name,
@@ -244,10 +274,11 @@ async def test_update_and_delete_vectors_match_local(pair: Pair) -> None:
     by_id = {r[0]: r[2] for r in remote}
     assert set(by_id[4]) == {"d", "m"} and "m" not in by_id[31]
     assert by_id[9]["e"] == [1.0, 2.0, 3.0]
+    assert by_id[11]["e"] == [0.5, 0.5, 0.5] and by_id[10]["e"] != [0.5, 0.5, 0.5]
 
 
-async def test_vector_writes_refuse_unknown_names_and_dimensions(pair: Pair, rest: Rest) -> None:
-    base = f"/collections/{pair.name}/points/vectors"
+async def test_vector_writes_refuse_unknown_names_and_dimensions(shared: Pair, rest: Rest) -> None:
+    base = f"/collections/{shared.name}/points/vectors"
     wrong = await rest("PUT", base, {"points": [{"id": 1, "vector": {"d": [1.0]}}]})
     assert wrong.status == 400 and "expected dim: 4, got 1" in wrong.error
     unknown = await rest("POST", base + "/delete", {"points": [1], "vector": ["zz"]})
@@ -286,8 +317,8 @@ async def test_batch_update_points_mixed_operations_match_local(pair: Pair) -> N
     assert_same_records(remote, local)
 
 
-async def test_batch_with_one_bad_operation_applies_none(pair: Pair, rest: Rest) -> None:
-    before = await records(pair.remote, pair.name, ALL)
+async def test_batch_with_one_bad_operation_applies_none(shared: Pair, rest: Rest) -> None:
+    before = await records(shared.remote, shared.name, ALL)
     body = {
         "operations": [
             {"delete": {"points": [0, 1, 2]}},
@@ -295,11 +326,11 @@ async def test_batch_with_one_bad_operation_applies_none(pair: Pair, rest: Rest)
             {"upsert": {"points": [{"id": 300, "vector": {"d": [1.0, 2.0]}}]}},
         ]
     }
-    answer = await rest("POST", f"/collections/{pair.name}/points/batch", body)
+    answer = await rest("POST", f"/collections/{shared.name}/points/batch", body)
     assert answer.status == 400 and "expected dim: 4, got 2" in answer.error
     missing = await rest(
         "POST",
-        f"/collections/{pair.name}/points/batch",
+        f"/collections/{shared.name}/points/batch",
         {
             "operations": [
                 {"delete": {"points": [0]}},
@@ -309,10 +340,10 @@ async def test_batch_with_one_bad_operation_applies_none(pair: Pair, rest: Rest)
     )
     assert missing.status == 404  # point 0 is gone by the time the second operation runs
     unknown = await rest(
-        "POST", f"/collections/{pair.name}/points/batch", {"operations": [{"nope": {}}]}
+        "POST", f"/collections/{shared.name}/points/batch", {"operations": [{"nope": {}}]}
     )
     assert unknown.status == 400 and "unknown variant `nope`" in unknown.error
-    assert await records(pair.remote, pair.name, ALL) == before
+    assert await records(shared.remote, shared.name, ALL) == before
 
 
 async def test_batch_may_write_a_point_and_then_use_it(empty: Pair, rest: Rest) -> None:
@@ -329,22 +360,22 @@ async def test_batch_may_write_a_point_and_then_use_it(empty: Pair, rest: Rest) 
     assert (await empty.remote.retrieve(empty.name, [1]))[0].payload == {"made": "here"}
 
 
-async def test_get_point_by_id(pair: Pair, rest: Rest) -> None:
-    answer = await rest("GET", f"/collections/{pair.name}/points/3")
+async def test_get_point_by_id(shared: Pair, rest: Rest) -> None:
+    answer = await rest("GET", f"/collections/{shared.name}/points/3")
     point = answer.result
     assert point["id"] == 3 and point["payload"]["n"] == 3
     assert set(point["vector"]) == {"d", "e", "m", "s"}
     assert set(point["vector"]["s"]) == {"indices", "values"}
-    missing = await rest("GET", f"/collections/{pair.name}/points/12345")
+    missing = await rest("GET", f"/collections/{shared.name}/points/12345")
     assert missing.status == 404 and missing.error == "Not found: No point with id 12345 found"
-    bad = await rest("GET", f"/collections/{pair.name}/points/not-an-id")
+    bad = await rest("GET", f"/collections/{shared.name}/points/not-an-id")
     assert bad.status == 400
 
 
-async def test_shard_key_is_refused_by_name(pair: Pair, rest: Rest) -> None:
+async def test_shard_key_is_refused_by_name(shared: Pair, rest: Rest) -> None:
     answer = await rest(
         "POST",
-        f"/collections/{pair.name}/points/payload",
+        f"/collections/{shared.name}/points/payload",
         {"payload": {}, "points": [1], "shard_key": "a"},
     )
     assert answer.status == 400 and "shard_key" in answer.error
@@ -380,3 +411,30 @@ def test_dataset_shapes() -> None:
     points = dataset()
     assert len(points) == N and "e" not in points[9].vector  # type: ignore[operator]
     assert set(vectors_config()) == {"d", "e", "m"}
+
+
+async def test_grpc_upsert_with_one_bad_point_writes_nothing(server: EmbeddedQdrant) -> None:
+    # The gRPC door converts to the same REST shape, so the same whole-write check applies.
+    grpc_client = AsyncQdrantClient(
+        url=server.rest_url,
+        grpc_port=int(server.grpc_url.rsplit(":", 1)[1]),
+        prefer_grpc=True,
+        api_key="test-key",
+        https=False,
+        check_compatibility=False,
+    )
+    name = f"dp_grpc_{uuid.uuid4().hex[:8]}"
+    try:
+        await grpc_client.create_collection(
+            name, vectors_config=m.VectorParams(size=4, distance=m.Distance.DOT)
+        )
+        points = [m.PointStruct(id=i, vector=[1.0, 0.0, 0.0, float(i)]) for i in range(100)]
+        points[77] = m.PointStruct(id=77, vector=[1.0, 2.0])
+        with pytest.raises(grpc.RpcError) as refused:
+            await grpc_client.upsert(name, points, wait=True)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "Vector dimension error: expected dim: 4, got 2" in str(refused.value.details())
+        assert (await grpc_client.count(name, exact=True)).count == 0
+    finally:
+        await grpc_client.delete_collection(name)
+        await grpc_client.close()

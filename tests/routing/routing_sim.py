@@ -26,7 +26,6 @@ from qdpool.errors import ClientClosed, Unavailable
 from qdpool.events import NullObserver
 from qdpool.interceptors.deadline import Deadline
 from qdpool.interceptors.resilience import resilience_chain
-from qdpool.operations.spec import Operation
 from qdpool.pipeline import Pipeline
 from qdpool.policies import (
     BreakerPolicy,
@@ -44,6 +43,8 @@ from qdpool.telemetry import Telemetry
 from qdpool.transport.base import Transport
 
 T = TypeVar("T")
+
+__all__ = ["Sim", "SimNode", "Terminal", "VirtualTimeLoop", "clock", "endpoint", "ops", "simulate"]
 
 
 class VirtualTimeLoop(asyncio.SelectorEventLoop):
@@ -257,7 +258,7 @@ class Sim:
 
     async def call(
         self,
-        operation: Operation = ops.QUERY_POINTS,
+        operation: Any = ops.QUERY_POINTS,
         *,
         protocol: str = "rest",
         timeout: float = 2.0,
@@ -272,7 +273,7 @@ class Sim:
         *,
         callers: int,
         seconds: float,
-        operation: Operation = ops.QUERY_POINTS,
+        operation: Any = ops.QUERY_POINTS,
         protocol: str = "rest",
         pause: float = 0.0,
     ) -> tuple[int, int]:

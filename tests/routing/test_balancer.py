@@ -66,8 +66,8 @@ def test_p2c_sends_at_most_10_percent_to_a_node_20ms_slower_within_2_seconds() -
     async def main() -> tuple[list[int], int]:
         sim = Sim(3, seed=3)
         for i in range(3):
-            sim.node(i).latency = 0.002
-        sim.node(2).latency = 0.022  # slowed by 20 ms on every call
+            sim.node(i).latency = 0.005
+        sim.node(2).latency = 0.025  # slowed by 20 ms on every call
         await sim.cluster.start()
         start = clock()
         ok, failed = await sim.load(callers=16, seconds=2.0)

@@ -6,9 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from routing_sim import Sim, clock, endpoint, simulate
+from routing_sim import Sim, SimTransport, clock, endpoint, ops, simulate
 
-from qdpool import operations as ops
 from qdpool.endpoint import Endpoint
 from qdpool.errors import InvalidInput, Unavailable
 from qdpool.policies import RetryPolicy
@@ -171,3 +170,39 @@ def test_a_node_killed_under_mixed_load_costs_no_call_and_is_readmitted_after_re
     assert seen["overrun"] <= 0.0
     assert seen["state_dead"] == EJECTED
     assert seen["state_back"] == ACTIVE and seen["served_after"] > 0
+
+
+def test_close_while_a_node_is_starting_leaves_no_transport_open() -> None:
+    async def main() -> Sim:
+        sim = Sim(2, discover=True, given=1)
+        sim.node(0).cluster_info = {
+            "status": "enabled",
+            "peer_id": 1,
+            "peers": {
+                "1": {"uri": "http://127.0.0.1:6335/"},
+                "2": {"uri": "http://127.0.0.2:6335/"},
+            },
+        }
+        sim.node(1).dead = True  # down when discovered
+        await sim.cluster.start()
+        assert [n.state for n in sim.cluster.nodes] == [ACTIVE, STARTING]
+        release = asyncio.Event()
+        original = SimTransport.start
+
+        async def slow_start(self: SimTransport) -> None:
+            await release.wait()
+            await original(self)
+
+        await asyncio.sleep(0.6)
+        SimTransport.start = slow_start  # type: ignore[method-assign]
+        try:
+            sim.node(1).dead = False
+            await asyncio.sleep(1.5)  # retried in the background, and now stuck starting
+            await sim.cluster.close()
+        finally:
+            SimTransport.start = original  # type: ignore[method-assign]
+        return sim
+
+    sim = simulate(main)
+    assert len(sim.made) == 8  # the seed's two, and three tries at node 2
+    assert all(t.closed for t in sim.made)

@@ -7,7 +7,7 @@ import contextlib
 from typing import Any
 
 import pytest
-from routing_sim import Sim, clock, endpoint, simulate
+from routing_sim import Sim, SimTransport, clock, endpoint, simulate
 
 from qdpool.endpoint import Endpoint
 from qdpool.errors import Unavailable
@@ -63,6 +63,33 @@ def test_peers_take_the_host_of_their_uri_and_the_api_ports_of_the_seed() -> Non
     assert parse_peers({"status": "disabled"}, seed) == {seed: None}
 
 
+def test_peers_sharing_the_seeds_host_have_api_ports_spaced_as_their_p2p_ports() -> None:
+    seed = Endpoint.from_urls("http://127.0.0.1:6343", "http://127.0.0.1:6344")
+    info = {
+        "status": "enabled",
+        "peer_id": 2,
+        "peers": {
+            "1": {"uri": "http://127.0.0.1:6335/"},
+            "2": {"uri": "http://127.0.0.1:6345/"},
+            "3": {"uri": "http://127.0.0.1:6355/"},
+            "4": {"uri": "http://10.0.0.4:6335/"},
+        },
+    }
+    assert parse_peers(info, seed) == {
+        seed: 2,
+        Endpoint("127.0.0.1", 6333, 6334): 1,
+        Endpoint("127.0.0.1", 6353, 6354): 3,
+        Endpoint("10.0.0.4", 6343, 6344): 4,  # another host: the seed's API ports
+    }
+    far = {
+        "status": "enabled",
+        "peer_id": 1,
+        "peers": {"1": {"uri": "http://h:1000/"}, "2": {"uri": "http://h:65535/"}},
+    }
+    with pytest.raises(ClusterInfoError, match="no API port"):
+        parse_peers(far, Endpoint.from_urls("http://h:6333"))
+
+
 @pytest.mark.parametrize(
     ("result", "problem"),
     [
@@ -72,6 +99,7 @@ def test_peers_take_the_host_of_their_uri_and_the_api_ports_of_the_seed() -> Non
         ({"status": "enabled", "peer_id": 1, "peers": {"2": {}}}, "no 'uri'"),
         ({"status": "enabled", "peer_id": 1, "peers": {"2": {"uri": "nohost"}}}, "no host"),
         ({"status": "enabled", "peer_id": "x", "peers": {"2": {"uri": "http://a"}}}, "peer_id"),
+        ({"status": "enabled", "peer_id": 1, "peers": {"2": {"uri": "http://a:99999"}}}, "port"),
     ],
 )
 def test_malformed_cluster_info_is_refused(result: Any, problem: str) -> None:
@@ -223,3 +251,38 @@ def test_an_answer_from_another_peer_adds_no_duplicate_of_the_seed() -> None:
         ("localhost:6333/6334", 1),
         *((str(endpoint(i)), i + 1) for i in (1, 2)),
     ]
+
+
+def test_a_peer_that_is_slow_to_start_does_not_hold_up_the_client() -> None:
+    async def main() -> list[Any]:
+        policy = DiscoveryPolicy(request_timeout=0.5, check_interval=0.1)
+        sim = Sim(2, discover=True, given=1, discovery=policy)
+        sim.node(0).cluster_info = cluster_info(1, [1, 2])
+        release = asyncio.Event()
+        original = SimTransport.start
+
+        async def start(self: SimTransport) -> None:
+            if self.node is sim.node(1):
+                await release.wait()
+            await original(self)
+
+        SimTransport.start = start  # type: ignore[method-assign]
+        try:
+            began = clock()
+            await sim.cluster.start()
+            report: list[Any] = [round(clock() - began, 3)]
+            report.append([n.state for n in sim.cluster.nodes])
+            await asyncio.sleep(2.0)  # retries of the start meanwhile must not start it twice
+            release.set()
+            await asyncio.sleep(0.5)
+            report.append([n.state for n in sim.cluster.nodes])
+            report.append(len([t for t in sim.made if t.node is sim.node(1)]))
+            await sim.cluster.close()
+        finally:
+            SimTransport.start = original  # type: ignore[method-assign]
+        return report
+
+    waited, before, after, made = simulate(main)
+    assert waited == 0.5
+    assert before == [ACTIVE, STARTING] and after == [ACTIVE, ACTIVE]
+    assert made == 2  # one REST and one gRPC transport: a single start

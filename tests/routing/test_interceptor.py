@@ -11,9 +11,8 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from routing_sim import Sim, clock, simulate
+from routing_sim import Sim, clock, ops, simulate
 
-from qdpool import operations as ops
 from qdpool.call import Call
 from qdpool.errors import CircuitOpen, NotFound, RetryBudgetExhausted, Unavailable
 from qdpool.events import NullObserver

@@ -48,7 +48,9 @@ def make_call(
     headers: dict[str, str] | None = None,
 ) -> Call:
     """The one place this module builds a ``Call``."""
-    call = Call(op, collection, "rest", body, None, time.monotonic() + timeout, endpoint, None, encoded)
+    call = Call(
+        op, collection, "rest", body, None, time.monotonic() + timeout, endpoint, None, encoded
+    )
     if headers:
         call.headers.update(headers)
     return call
