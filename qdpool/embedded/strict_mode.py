@@ -273,14 +273,20 @@ def _check_filter_sizes(strict: dict[str, Any], filters: list[Any]) -> None:
     for flt in filters:
         conditions = list(_conditions(flt))
         if max_conditions is not None and len(conditions) > max_conditions:
-            raise _limit(len(conditions), max_conditions, "filter conditions")
+            raise _strict(
+                f"Filter condition limit reached ({len(conditions)} > {max_conditions})",
+                "Reduce the amount of conditions of your filter",
+            )
         if max_size is None:
             continue
         for _key, condition in conditions:
             match = condition.get("match")
             values = match.get("any", match.get("except")) if isinstance(match, dict) else None
             if isinstance(values, list) and len(values) > max_size:
-                raise _limit(len(values), max_size, "condition size")
+                raise _strict(
+                    f"Condition size limit reached ({len(values)} > {max_size})",
+                    "Reduce the number of values in the condition",
+                )
 
 
 def _check_indexed(filters: list[Any], schema: dict[str, Any]) -> None:

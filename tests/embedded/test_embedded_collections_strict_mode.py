@@ -170,14 +170,15 @@ Q = [1.0, 0.0]
             "/points/count",
             {"filter": {"must": [CITY, CITY, CITY, CITY]}},
             None,
-            'Bad request: Limit exceeded 4 > 3 for "filter conditions"',
+            "Bad request: Filter condition limit reached (4 > 3). Help: Reduce the amount of "
+            "conditions of your filter.",
         ),
         (
             "POST",
             "/points/count",
             {"filter": {"must": [{"key": "city", "match": {"any": ["a", "b", "c"]}}]}},
             None,
-            'Bad request: Limit exceeded 3 > 2 for "condition size"',
+            "Bad request: Condition size limit reached (3 > 2)",
         ),
     ],
 )
