@@ -36,7 +36,7 @@ from qdpool import validate
 from qdpool.call import NO_WAIT, WAIT, Call, Options
 from qdpool.chain import default_chain
 from qdpool.config import PoolConfig
-from qdpool.dispatch import Dispatch
+from qdpool.dispatch import MAX_GRPC_MESSAGE, MAX_REST_BODY, Dispatch
 from qdpool.endpoint import Endpoint
 from qdpool.errors import ClientClosed, InvalidInput
 from qdpool.events import Observer
@@ -81,10 +81,6 @@ Ordering = Literal["weak", "medium", "strong"]
 
 DEFAULT_URL = "http://localhost:6333"
 DEFAULT_TIMEOUT = 5.0
-MAX_REST_BODY = 32 * 1024 * 1024
-"""Qdrant's REST body cap (``service.max_request_size_mb``, 32 MiB by default)."""
-MAX_GRPC_MESSAGE = 16 * 1024 * 1024
-"""qdpool's own bound on one gRPC upsert message, to keep memory and latency per message sane."""
 
 R = TypeVar("R")
 M = TypeVar("M", bound=Message)

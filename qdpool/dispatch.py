@@ -16,6 +16,12 @@ from qdpool.endpoint import Endpoint
 from qdpool.errors import ApiError, ClientClosed
 from qdpool.transport.base import Transport
 
+MAX_REST_BODY = 32 * 1024 * 1024
+"""Qdrant's REST body cap (``service.max_request_size_mb``, 32 MiB by default)."""
+MAX_GRPC_MESSAGE = 16 * 1024 * 1024
+"""qdpool's own bound on one gRPC upsert message, to keep memory and latency per message sane."""
+DEFAULT_LIMITS = {"rest": MAX_REST_BODY, "grpc": MAX_GRPC_MESSAGE}
+
 
 class Dispatch:
     """Sends each call through ``transports[call.endpoint][call.protocol]``.
@@ -23,14 +29,16 @@ class Dispatch:
     Args:
         transports: per node, per protocol.
         limits: per protocol, the most bytes one request may take (REST: Qdrant's body
-            cap; gRPC: qdpool's own bound on one message).
+            cap; gRPC: qdpool's own bound on one message); ``DEFAULT_LIMITS`` by default.
     """
 
     name = "transport"
     __slots__ = ("_limits", "transports")
 
     def __init__(
-        self, transports: dict[Endpoint, dict[str, Transport]], limits: Mapping[str, int]
+        self,
+        transports: dict[Endpoint, dict[str, Transport]],
+        limits: Mapping[str, int] = DEFAULT_LIMITS,
     ) -> None:
         self.transports = transports
         self._limits = dict(limits)

@@ -32,6 +32,7 @@ from embedded_support import Grpc, Rest, grpc_channel, pb
 from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 
+from qdpool import operations as ops
 from qdpool.embedded import EmbeddedProcess
 from qdpool.embedded import cluster as cluster_module
 from qdpool.embedded.cluster import EmbeddedCluster, Peer, free_base_port
@@ -41,6 +42,7 @@ from qdpool.embedded.cluster_state import Membership, PeerAddress
 from qdpool.embedded.cluster_supervisor import initial_membership
 from qdpool.embedded.engine import Engine
 from qdpool.embedded.errors import EngineError, ErrorKind
+from qdpool.operations.spec import Operation
 
 pytestmark = pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 
@@ -578,22 +580,31 @@ async def test_a_start_on_a_picked_base_is_tried_again_on_another(
 # -- the link between peers and the engine, in this process ------------------------------
 
 
+ECHO, MISSING, FILE, BUG, HANG = (
+    ops.COUNT,
+    ops.GET_COLLECTION,
+    ops.DOWNLOAD_SNAPSHOT,
+    ops.SCROLL,
+    ops.FACET,
+)
+
+
 class _FakeEngine:
-    """Answers by operation name, so every kind of answer crosses the link."""
+    """Answers each of a few operations differently, so every kind of answer crosses the link."""
 
     def __init__(self) -> None:
         self.hold = asyncio.Event()
 
     async def run(
-        self, operation: str, collection: str | None, body: Any, params: dict[str, str]
+        self, operation: Operation[Any], collection: str | None, body: Any, params: dict[str, str]
     ) -> Any:
-        if operation == "echo":
+        if operation is ECHO:
             return {"collection": collection, "body": body, "params": params}
-        if operation == "missing":
+        if operation is MISSING:
             raise EngineError.collection_not_found(collection or "")
-        if operation == "file":
+        if operation is FILE:
             return Path("/tmp/some.snapshot")
-        if operation == "hang":
+        if operation is HANG:
             await self.hold.wait()
         raise ValueError("a bug")
 
@@ -604,23 +615,23 @@ async def test_the_link_carries_results_errors_and_paths() -> None:
     link = EngineLink(directory / "engine.sock", connect_timeout=1.0)
     try:
         with pytest.raises(EngineError) as caught:
-            await link.run("echo")
+            await link.run(ECHO)
         assert caught.value.kind is ErrorKind.UNAVAILABLE  # no engine yet
         await listener.start()
         body = {"ids": [1, 2**63 + 5], "f": 1.0, "u": "ü"}
-        echoed = await link.run("echo", "c", body, {"wait": "true"})
+        echoed = await link.run(ECHO, "c", body, {"wait": "true"})
         assert echoed == {"collection": "c", "body": body, "params": {"wait": "true"}}
         with pytest.raises(EngineError) as caught:
-            await link.run("missing", "x")
+            await link.run(MISSING, "x")
         assert (caught.value.kind, caught.value.message) == (
             ErrorKind.NOT_FOUND,
             "Not found: Collection `x` doesn't exist!",
         )
-        assert await link.run("file") == Path("/tmp/some.snapshot")
+        assert await link.run(FILE) == Path("/tmp/some.snapshot")
         with pytest.raises(EngineError) as caught:
-            await link.run("bug")
+            await link.run(BUG)
         assert caught.value.kind is ErrorKind.INTERNAL
-        in_flight = asyncio.ensure_future(link.run("hang"))
+        in_flight = asyncio.ensure_future(link.run(HANG))
         await asyncio.sleep(0.05)
         await listener.close(grace=0.1)  # waits for calls in progress, then drops the link
         with pytest.raises(EngineError) as caught:

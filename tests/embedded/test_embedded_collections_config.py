@@ -19,6 +19,7 @@ from embedded_support import Rest
 from qdrant_client import AsyncQdrantClient
 from qdrant_client import models as qm
 from qdrant_client.http.exceptions import UnexpectedResponse
+from wire_support import SPECS
 
 from qdpool.embedded import EmbeddedQdrant
 from qdpool.embedded.engine import Engine
@@ -477,26 +478,26 @@ def test_a_call_on_a_replaced_collection_runs_again(tmp_path: Path) -> None:
     """The deterministic version: the update lands between the lookup and the shard call."""
     engine = Engine(tmp_path)
     try:
-        engine.execute("create_collection", "c", {"vectors": {"size": 2, "distance": "Dot"}})
+        engine.execute(SPECS["create_collection"], "c", {"vectors": {"size": 2, "distance": "Dot"}})
         points = [{"id": i, "vector": [1.0, float(i)]} for i in range(3)]
-        engine.execute("upsert", "c", {"points": points}, {"wait": "true"})
-        original = engine._handlers["count"]
+        engine.execute(SPECS["upsert"], "c", {"points": points}, {"wait": "true"})
+        original = engine._handlers[SPECS["count"]]
         calls: list[str] = []
 
         def racing(name: str | None, body: Any, params: dict[str, str]) -> Any:
             calls.append("call")
             if len(calls) == 1:
                 stale = engine._get(name)
-                engine.execute("update_collection", name, {"hnsw_config": {"m": 8}})
+                engine.execute(SPECS["update_collection"], name, {"hnsw_config": {"m": 8}})
                 return stale.count(body)  # closed by the update: "doesn't exist"
             return original(name, body, params)
 
-        engine._handlers["count"] = racing
-        assert engine.execute("count", "c", {}) == {"count": 3}
+        engine._handlers[SPECS["count"]] = racing
+        assert engine.execute(SPECS["count"], "c", {}) == {"count": 3}
         assert calls == ["call", "call"]
         # Without a replacement in between, a missing collection is reported at once.
         with pytest.raises(EngineError) as missing:
-            engine.execute("count", "nope", {})
+            engine.execute(SPECS["count"], "nope", {})
         assert missing.value.kind is ErrorKind.NOT_FOUND
     finally:
         engine.close()

@@ -280,9 +280,11 @@ def test_a_full_snapshot_skips_a_collection_deleted_meanwhile(tmp_path: Path) ->
     engine = Engine(tmp_path)
     try:
         for name in ("kept", "gone"):
-            engine.execute("create_collection", name, {"vectors": {"size": 2, "distance": "Dot"}})
+            engine.execute(
+                SPECS["create_collection"], name, {"vectors": {"size": 2, "distance": "Dot"}}
+            )
         listed = [engine._get("gone"), engine._get("kept")]
-        engine.execute("delete_collection", "gone")
+        engine.execute(SPECS["delete_collection"], "gone")
         full = snapshots.create_full_snapshot(listed, tmp_path / "aliases.json", tmp_path)
         with tarfile.open(tmp_path / full["name"], "r:gz") as tar:
             names = tar.getnames()
@@ -296,8 +298,8 @@ def test_a_snapshot_the_engine_cannot_open_leaves_the_collection(tmp_path: Path)
     engine = Engine(tmp_path / "data")
     try:
         dense2 = {"vectors": {"size": 2, "distance": "Dot"}}
-        engine.execute("create_collection", "a", dense2)
-        taken = engine.execute("create_snapshot", "a")
+        engine.execute(SPECS["create_collection"], "a", dense2)
+        taken = engine.execute(SPECS["create_snapshot"], "a")
         # The same archive with a configuration its shard cannot be opened with.
         unpacked = tmp_path / "unpacked"
         with tarfile.open(tmp_path / "data" / "snapshots" / "a" / taken["name"]) as tar:
@@ -310,14 +312,16 @@ def test_a_snapshot_the_engine_cannot_open_leaves_the_collection(tmp_path: Path)
             for child in unpacked.iterdir():
                 tar.add(child, arcname=child.name)
 
-        engine.execute("create_collection", "b", dense2)
+        engine.execute(SPECS["create_collection"], "b", dense2)
         points = [{"id": i, "vector": [1.0, float(i)]} for i in range(2)]
-        engine.execute("upsert", "b", {"points": points}, {"wait": "true"})
+        engine.execute(SPECS["upsert"], "b", {"points": points}, {"wait": "true"})
         with pytest.raises(EngineError) as refused:
-            engine.execute("recover_snapshot", "b", {"location": str(tampered)})
+            engine.execute(SPECS["recover_snapshot"], "b", {"location": str(tampered)})
         assert refused.value.message.startswith("Wrong input: cannot open the snapshot's shard")
-        assert engine.execute("count", "b", {})["count"] == 2
-        assert engine.execute("get_collection", "b")["config"]["params"]["vectors"]["size"] == 2
+        assert engine.execute(SPECS["count"], "b", {})["count"] == 2
+        assert (
+            engine.execute(SPECS["get_collection"], "b")["config"]["params"]["vectors"]["size"] == 2
+        )
         collections = tmp_path / "data" / "collections"
         assert sorted(p.name for p in collections.iterdir()) == ["a", "b"]
     finally:
