@@ -15,7 +15,8 @@ keeps a shard's quantization when none is given, ``clear_edge_quantization``
 also removes it from the shard's persisted engine config before reopening.
 
 Refused with a 400: vector or sparse vector names the collection does not have
-(Qdrant's "Not existing vector name" error), ``write_consistency_factor`` above
+(Qdrant's "Not existing vector name" error), a changed sparse ``modifier``
+(Qdrant Edge cannot reopen a shard with it), ``write_consistency_factor`` above
 1, enabling strict mode with a limit that is not enforced here.
 """
 
@@ -204,8 +205,11 @@ def _update_sparse(params: dict[str, Any], raw: Any) -> None:
         current = existing[name]
         if "index" in parsed:
             current["index"] = {**current.get("index", {}), **parsed["index"]}
-        if "modifier" in parsed:
-            current["modifier"] = parsed["modifier"]
+        if "modifier" in parsed and parsed["modifier"] != current.get("modifier", "none"):
+            # Qdrant Edge refuses to reopen a shard whose sparse modifier changed.
+            raise EngineError.unsupported(
+                f"changing sparse_vectors.{name}.modifier of an existing collection"
+            )
 
 
 def write_config(directory: Path, meta: dict[str, Any]) -> None:

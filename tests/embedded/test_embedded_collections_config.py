@@ -383,6 +383,10 @@ async def test_update_unnamed_vector_by_empty_name(
         ),
         ({"sparse_vectors": {"nope": {}}}, "Wrong input: Not existing vector name error: nope"),
         (
+            {"sparse_vectors": {"s": {"modifier": "idf"}}},
+            "Wrong input: changing sparse_vectors.s.modifier of an existing collection",
+        ),
+        (
             {"quantization_config": {"scalar": {"type": "int4"}}},
             "Format error in JSON body: quantization_config.scalar.type: unknown variant `int4`",
         ),
@@ -400,6 +404,7 @@ async def test_update_refusals_leave_the_config(
     await client.create_collection(
         collection_name,
         vectors_config={"v": dense()},
+        sparse_vectors_config={"s": qm.SparseVectorParams()},
         quantization_config=qm.ScalarQuantization(
             scalar=qm.ScalarQuantizationConfig(type=qm.ScalarType.INT8)
         ),
