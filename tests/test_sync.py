@@ -390,9 +390,11 @@ async def test_walkthrough_from_8_threads_on_both_protocols_then_nothing_left(se
     loop = asyncio.get_running_loop()
     with concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="walker") as pool:
         started = time.monotonic()
-        runs = await asyncio.gather(*(loop.run_in_executor(pool, run, n) for n in range(8)))
-        elapsed = time.monotonic() - started
-        await loop.run_in_executor(pool, client.close)
+        try:
+            runs = await asyncio.gather(*(loop.run_in_executor(pool, run, n) for n in range(8)))
+        finally:
+            elapsed = time.monotonic() - started
+            await loop.run_in_executor(pool, client.close)
 
     want = expected()
     for n, by_protocol in enumerate(runs):

@@ -10,10 +10,14 @@ single node (``replication_factor``, ``read_fan_out_factor``,
 ``read_fan_out_delay_ms``, ``metadata``, a disabled strict mode) are stored
 and reported, as Qdrant reports them.
 
-Refused with a 400: removing quantization (``"Disabled"``) once it is set
-(Qdrant Edge keeps a shard's quantization when none is given), vector or
-sparse vector names the collection does not have (Qdrant's "Not existing
-vector name" error), ``write_consistency_factor`` above 1, enabling strict mode.
+``quantization_config: "Disabled"`` removes quantization; because Qdrant Edge
+keeps a shard's quantization when none is given, ``clear_edge_quantization``
+also removes it from the shard's persisted engine config before reopening.
+
+Refused with a 400: vector or sparse vector names the collection does not have
+(Qdrant's "Not existing vector name" error), a changed sparse ``modifier``
+(Qdrant Edge cannot reopen a shard with it), ``write_consistency_factor`` above
+1, enabling strict mode with a limit that is not enforced here.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ _PARAMS_DIFF: dict[str, cf.Field] = {
     "on_disk_payload": cf.Field("bool"),
 }
 _VECTOR_DIFF_FIELDS = frozenset(("hnsw_config", "quantization_config", "on_disk"))
+EDGE_CONFIG_FILE = "edge_config.json"
+"""Where Qdrant Edge persists a shard's configuration (inside the shard directory)."""
 
 
 def apply_update(config: dict[str, Any], body: Any) -> dict[str, Any]:
@@ -143,16 +149,49 @@ def _vector_entry(vectors: dict[str, Any], name: str, named: bool) -> dict[str, 
 
 
 def _quantization(current: Any, raw: Any, path: str) -> dict[str, Any] | None:
+    """The new quantization; ``"Disabled"`` removes it (``None``)."""
     parsed = cf.parse_quantization(raw, path, allow_disabled=True)
     if parsed == "Disabled":
-        if current:
-            raise EngineError.unsupported(
-                f"{path}: Disabled (Qdrant Edge cannot remove quantization from an existing "
-                "shard; recreate the collection instead)"
-            )
         return None
     assert isinstance(parsed, dict)
     return parsed
+
+
+def removed_quantization(old: dict[str, Any], new: dict[str, Any]) -> tuple[bool, list[str]]:
+    """Whether the update removes the collection's quantization, and from which vectors."""
+    collection = bool(old.get("quantization_config")) and not new.get("quantization_config")
+    vectors: list[str] = []
+    if cfg.is_named(old):
+        for name, params in old["params"]["vectors"].items():
+            after = new["params"]["vectors"].get(name, {})
+            if params.get("quantization_config") and not after.get("quantization_config"):
+                vectors.append(name)
+    elif old["params"]["vectors"].get("quantization_config") and not new["params"]["vectors"].get(
+        "quantization_config"
+    ):
+        vectors.append("")
+    return collection, vectors
+
+
+def clear_edge_quantization(shard_dir: Path, collection: bool, vectors: list[str]) -> None:
+    """Remove quantization from the shard's persisted engine config, before it is reopened.
+
+    Qdrant Edge resolves a parameter left unspecified from what the shard persisted,
+    so quantization cannot be switched off by leaving it out; it is removed from
+    ``edge_config.json`` instead.  Existing quantized data is left to the engine's
+    optimizer, as Qdrant leaves it until segments are rebuilt.
+    """
+    path = shard_dir / EDGE_CONFIG_FILE
+    persisted = orjson.loads(path.read_bytes())
+    if collection:
+        persisted["quantization_config"] = None
+    stored = persisted.get("vectors") or {}
+    for name in vectors:
+        if isinstance(stored.get(name), dict):
+            stored[name]["quantization_config"] = None
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(orjson.dumps(persisted))
+    os.replace(tmp, path)
 
 
 def _update_sparse(params: dict[str, Any], raw: Any) -> None:
@@ -166,8 +205,11 @@ def _update_sparse(params: dict[str, Any], raw: Any) -> None:
         current = existing[name]
         if "index" in parsed:
             current["index"] = {**current.get("index", {}), **parsed["index"]}
-        if "modifier" in parsed:
-            current["modifier"] = parsed["modifier"]
+        if "modifier" in parsed and parsed["modifier"] != current.get("modifier", "none"):
+            # Qdrant Edge refuses to reopen a shard whose sparse modifier changed.
+            raise EngineError.unsupported(
+                f"changing sparse_vectors.{name}.modifier of an existing collection"
+            )
 
 
 def write_config(directory: Path, meta: dict[str, Any]) -> None:

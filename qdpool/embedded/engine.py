@@ -47,7 +47,7 @@ from qdpool import operations as ops
 from qdpool.embedded import config as cfg
 from qdpool.embedded import config_update, snapshots, strict_mode, telemetry
 from qdpool.embedded.aliases import Aliases, alias_clash
-from qdpool.embedded.collection import CONFIG_FILE, COUNTER_FILE, Collection
+from qdpool.embedded.collection import CONFIG_FILE, COUNTER_FILE, SHARD_DIR, Collection
 from qdpool.embedded.errors import EngineError, ErrorKind
 from qdpool.operations.spec import Operation
 
@@ -443,11 +443,18 @@ class Engine:
             old_meta = config_update.read_meta(directory)
             self._replacements += 1  # before close: a call failing on the old one retries
             collection.close()
+            edge_file = directory / SHARD_DIR / config_update.EDGE_CONFIG_FILE
+            edge_before = edge_file.read_bytes() if edge_file.exists() else None
             config_update.write_config(directory, {**old_meta, "config": new_config})
             try:
+                removed = config_update.removed_quantization(collection.config, new_config)
+                if any(removed):
+                    config_update.clear_edge_quantization(directory / SHARD_DIR, *removed)
                 self._collections[collection.name] = Collection.load(directory, self.search_threads)
             except Exception as exc:
                 config_update.write_config(directory, old_meta)
+                if edge_before is not None:
+                    edge_file.write_bytes(edge_before)
                 self._collections[collection.name] = Collection.load(directory, self.search_threads)
                 raise EngineError.wrong_input(
                     f"cannot apply the update: {str(exc).splitlines()[0]}"

@@ -26,7 +26,7 @@ from aiohttp import BodyPartReader, web
 
 from qdpool import operations as ops
 from qdpool.embedded.engine import Engine
-from qdpool.embedded.errors import EngineError
+from qdpool.embedded.errors import EngineError, ErrorKind
 from qdpool.operations.spec import Operation
 
 UPLOAD_FIELD = "snapshot"
@@ -99,8 +99,9 @@ def upload_handler(door: Door, op: Operation[Any]) -> Handler:
 async def _save_upload(request: web.Request, target: Path) -> None:
     """Stream the multipart field ``snapshot`` to ``target``."""
     if not request.content_type.startswith("multipart/"):
-        raise EngineError.format(
-            f"Multipart error: expected multipart/form-data, got {request.content_type}"
+        raise EngineError(
+            ErrorKind.FORMAT,
+            f"Multipart error: expected multipart/form-data, got {request.content_type}",
         )
     reader = await request.multipart()
     async for part in reader:
@@ -114,7 +115,7 @@ async def _save_upload(request: web.Request, target: Path) -> None:
         finally:
             await asyncio.to_thread(out.close)
         return
-    raise EngineError.format(f"Multipart error: missing field `{UPLOAD_FIELD}`")
+    raise EngineError(ErrorKind.FORMAT, f"Multipart error: missing field `{UPLOAD_FIELD}`")
 
 
 def _params(request: web.Request) -> dict[str, str]:

@@ -201,12 +201,11 @@ def extract_collection(archive: Path, staging: Path) -> dict[str, Any]:
         with tarfile.open(archive, "r:*") as tar:
             tar.extractall(staging, filter="data")
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise EngineError.wrong_input(f"Invalid snapshot {archive.name}: {exc}") from None
+        detail = str(exc).splitlines()[0].rstrip(":")
+        raise EngineError.wrong_input(f"Invalid snapshot: {detail}") from None
     config = staging / CONFIG_FILE
     if not config.is_file() or not (staging / SHARD_DIR).is_dir():
-        raise EngineError.wrong_input(
-            f"Invalid snapshot {archive.name}: not a qdpool embedded collection snapshot"
-        )
+        raise EngineError.wrong_input("Invalid snapshot: not a qdpool embedded collection snapshot")
     meta: dict[str, Any] = orjson.loads(config.read_bytes())
     return meta
 

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import pytest_asyncio
 from embedded_support import Rest
@@ -382,7 +383,14 @@ async def test_update_unnamed_vector_by_empty_name(
             "Wrong input: Not existing vector name error: nope",
         ),
         ({"sparse_vectors": {"nope": {}}}, "Wrong input: Not existing vector name error: nope"),
-        ({"quantization_config": "Disabled"}, "Wrong input: quantization_config: Disabled"),
+        (
+            {"sparse_vectors": {"s": {"modifier": "idf"}}},
+            "Wrong input: changing sparse_vectors.s.modifier of an existing collection",
+        ),
+        (
+            {"quantization_config": {"scalar": {"type": "int4"}}},
+            "Format error in JSON body: quantization_config.scalar.type: unknown variant `int4`",
+        ),
         ({"params": {"write_consistency_factor": 2}}, "Wrong input: write_consistency_factor"),
         (
             {"strict_mode_config": {"enabled": True, "max_points_count": 5}},
@@ -397,6 +405,7 @@ async def test_update_refusals_leave_the_config(
     await client.create_collection(
         collection_name,
         vectors_config={"v": dense()},
+        sparse_vectors_config={"s": qm.SparseVectorParams()},
         quantization_config=qm.ScalarQuantization(
             scalar=qm.ScalarQuantizationConfig(type=qm.ScalarType.INT8)
         ),
@@ -501,3 +510,33 @@ def test_a_call_on_a_replaced_collection_runs_again(tmp_path: Path) -> None:
         assert missing.value.kind is ErrorKind.NOT_FOUND
     finally:
         engine.close()
+
+
+async def test_quantization_can_be_disabled(
+    client: AsyncQdrantClient, server: EmbeddedQdrant, collection_name: str
+) -> None:
+    scalar = qm.ScalarQuantization(scalar=qm.ScalarQuantizationConfig(type=qm.ScalarType.INT8))
+    await client.create_collection(
+        collection_name,
+        vectors_config={"v": dense(quantization_config=scalar), "w": dense()},
+        quantization_config=qm.BinaryQuantization(binary=qm.BinaryQuantizationConfig()),
+    )
+    await client.upsert(
+        collection_name, [qm.PointStruct(id=1, vector={"v": [1, 0, 0, 0]})], wait=True
+    )
+    await client.update_collection(
+        collection_name,
+        quantization_config=qm.Disabled.DISABLED,
+        vectors_config={"v": qm.VectorParamsDiff(quantization_config=qm.Disabled.DISABLED)},
+    )
+    info = await client.get_collection(collection_name)
+    assert info.config.quantization_config is None
+    assert info.config.params.vectors == {"v": dense(), "w": dense()}
+    assert info.points_count == 1
+    # Qdrant Edge's own persisted configuration no longer quantizes either.
+    shard = server.engine.collections_dir / collection_name / "shard"
+    persisted = orjson.loads((shard / "edge_config.json").read_bytes())
+    assert persisted.get("quantization_config") is None
+    assert persisted["vectors"]["v"].get("quantization_config") is None
+    # Disabling what is not set changes nothing.
+    assert await client.update_collection(collection_name, quantization_config=qm.Disabled.DISABLED)

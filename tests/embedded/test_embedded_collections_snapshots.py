@@ -215,7 +215,7 @@ async def test_not_a_snapshot_is_refused(rest: Rest, tmp_path: Path, collection_
         "PUT", f"/collections/{collection_name}/snapshots/recover", {"location": str(junk)}
     )
     assert reply.status == 400
-    assert reply.error.startswith("Wrong input: Invalid snapshot junk.snapshot")
+    assert reply.error.startswith("Wrong input: Invalid snapshot: ")
     assert (await rest("GET", f"/collections/{collection_name}/exists")).result["exists"] is False
 
 
@@ -326,3 +326,25 @@ def test_a_snapshot_the_engine_cannot_open_leaves_the_collection(tmp_path: Path)
         assert sorted(p.name for p in collections.iterdir()) == ["a", "b"]
     finally:
         engine.close()
+
+
+async def test_uploads_must_be_multipart_with_a_snapshot_field(
+    rest: Rest, server: EmbeddedQdrant, http: aiohttp.ClientSession, collection_name: str
+) -> None:
+    url = f"/collections/{collection_name}/snapshots/upload"
+    reply = await rest("POST", url, {"snapshot": "inline"})
+    assert reply.status == 400
+    assert reply.error == "Multipart error: expected multipart/form-data, got application/json"
+    form = aiohttp.FormData()
+    form.add_field("file", b"not it", filename="x.snapshot")
+    async with http.post(server.rest_url + url, data=form, headers={"api-key": KEY}) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["status"]["error"] == "Multipart error: missing field `snapshot`"
+    # Bigger than the 32 MiB JSON body cap: uploads are streamed, not held in memory.
+    form = aiohttp.FormData()
+    form.add_field("snapshot", b"\0" * (33 * 1024 * 1024), filename="zeros.snapshot")
+    async with http.post(server.rest_url + url, data=form, headers={"api-key": KEY}) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["status"]["error"].startswith("Wrong input: Invalid snapshot: ")
+    assert not list(server.engine.snapshots_dir.glob(".upload-*"))
+    assert (await rest("GET", f"/collections/{collection_name}/exists")).result["exists"] is False
