@@ -91,6 +91,9 @@ def upload_handler(door: Door, op: Operation[Any]) -> Handler:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 scratch.unlink()
+            # A refused upload may be unread: drain it, so the connection can be reused.
+            with contextlib.suppress(ConnectionError):
+                await request.release()
         return _json({"result": result, "status": "ok", "time": time.perf_counter() - started})
 
     return handle

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import ssl
 import time
 from collections import deque
@@ -101,6 +102,7 @@ class Http1Transport:
         """Connections open or opening, plus free slots already promised to a waiter."""
         self._waiters: deque[asyncio.Future[Http1Connection | None]] = deque()
         self._sweeper: asyncio.TimerHandle | None = None
+        self._watchdog = _Watchdog(clock)
         self._closed = False
         default_port = 443 if endpoint.tls else 80
         host = f"[{self._host}]" if ":" in self._host else self._host
@@ -160,6 +162,7 @@ class Http1Transport:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        self._watchdog.close()
         waiters, self._waiters = self._waiters, deque()
         for waiter in waiters:
             if not waiter.done():
@@ -225,7 +228,7 @@ class Http1Transport:
         if remaining <= 0:
             self._release(conn)  # untouched: it can serve the next caller
             raise TimeoutError()
-        timer = conn.loop.call_later(remaining, conn.time_out)
+        self._watchdog.watch(conn, deadline)
         try:
             answer = conn.begin(head, body)
             if call is not None:
@@ -237,7 +240,7 @@ class Http1Transport:
             self._discard(conn)  # mid-exchange (failed, timed out, cancelled): never reused
             raise
         finally:
-            timer.cancel()
+            self._watchdog.forget(conn)
         self._release(conn)
         return result
 
@@ -418,6 +421,57 @@ class Http1Transport:
         if idle:
             delay = max(idle[0].idle_since + self._expiry - now, 0.001)
             self._sweeper = idle[0].loop.call_later(delay, self._sweep)
+
+
+class _Watchdog:
+    """One timer for every exchange in flight: it fires at the earliest deadline, times out
+    what is due, and re-arms for the next.
+
+    A timer per exchange would cost a ``TimerHandle`` and a heap push and removal per call.
+    Deadlines of calls made one after another only grow, so this timer is re-armed about
+    once per timeout rather than once per call.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._due: dict[Http1Connection, float] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._at = math.inf
+
+    def watch(self, conn: Http1Connection, deadline: float) -> None:
+        self._due[conn] = deadline
+        if deadline < self._at:
+            self._arm(conn.loop, deadline)
+
+    def forget(self, conn: Http1Connection) -> None:
+        self._due.pop(conn, None)
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = None
+        self._at = math.inf
+        self._due.clear()
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._at = when
+        self._timer = loop.call_later(max(when - self._clock(), 0.0), self._fire, loop)
+
+    def _fire(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        self._at = math.inf
+        now = self._clock()
+        upcoming = math.inf
+        for conn, deadline in list(self._due.items()):
+            if deadline <= now:
+                del self._due[conn]
+                conn.time_out()
+            elif deadline < upcoming:
+                upcoming = deadline
+        if upcoming != math.inf:
+            self._arm(loop, upcoming)
 
 
 def _expire(waiter: asyncio.Future[Any]) -> None:

@@ -8,6 +8,7 @@ reports what this process may really use.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from embedded_support import Rest
-from qdrant_client import AsyncQdrantClient
+from qdrant_client import AsyncQdrantClient, QdrantClient
 from qdrant_client import models as qm
 from qdrant_client.http.exceptions import UnexpectedResponse
 from wire_support import SPECS
@@ -128,3 +129,67 @@ async def test_version_says_what_it_follows(rest: Rest) -> None:
     assert reply.body["title"] == "qdrant - vector search engine"
     assert reply.body["version"] == "1.18.0+qdpool-embedded"
     assert reply.body["commit"].startswith("qdpool-")
+
+
+def sync_walkthrough(url: str, name: str) -> dict[str, object]:
+    """The collection data plane through the synchronous qdrant-client, as users call it."""
+    client = QdrantClient(
+        url=url, api_key=KEY, https=False, prefer_grpc=False, check_compatibility=False
+    )
+    seen: dict[str, object] = {}
+    try:
+        client.create_collection(
+            name,
+            vectors_config={"dense": qm.VectorParams(size=2, distance=qm.Distance.COSINE)},
+            sparse_vectors_config={"text": qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+            hnsw_config=qm.HnswConfigDiff(m=8),
+        )
+        client.upsert(
+            name, [qm.PointStruct(id=1, vector={"dense": [1.0, 0.0]}, payload={"a": 1})], wait=True
+        )
+        client.update_collection(
+            name, optimizers_config=qm.OptimizersConfigDiff(deleted_threshold=0.4)
+        )
+        alias = name + "_live"
+        client.update_collection_aliases(
+            change_aliases_operations=[
+                qm.CreateAliasOperation(
+                    create_alias=qm.CreateAlias(collection_name=name, alias_name=alias)
+                )
+            ]
+        )
+        snapshot = client.create_snapshot(alias)
+        assert snapshot is not None
+        client.delete(name, qm.PointIdsList(points=[1]), wait=True)
+        location = f"{url}/collections/{name}/snapshots/{snapshot.name}"
+        client.recover_snapshot(alias, location, api_key=KEY, checksum=snapshot.checksum)
+        info = client.get_collection(alias)
+        seen["points"] = info.points_count
+        seen["m"] = info.config.hnsw_config.m
+        seen["deleted_threshold"] = info.config.optimizer_config.deleted_threshold
+        seen["aliases"] = client.get_collection_aliases(name).aliases
+        seen["shards"] = client.collection_cluster_info(alias).shard_count
+        assert client.delete_snapshot(name, snapshot.name)
+        client.delete_collection(name)
+        seen["aliases_after_delete"] = [
+            a for a in client.get_aliases().aliases if a.alias_name == alias
+        ]
+    finally:
+        client.close()
+    return seen
+
+
+async def test_the_synchronous_client_too(server: EmbeddedQdrant, collection_name: str) -> None:
+    seen = await asyncio.to_thread(sync_walkthrough, server.rest_url, collection_name)
+    assert seen == {
+        "points": 1,
+        "m": 8,
+        "deleted_threshold": 0.4,
+        "aliases": [
+            qm.AliasDescription(
+                alias_name=collection_name + "_live", collection_name=collection_name
+            )
+        ],
+        "shards": 1,
+        "aliases_after_delete": [],
+    }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 import tarfile
 import uuid
@@ -342,7 +343,7 @@ async def test_uploads_must_be_multipart_with_a_snapshot_field(
         assert (await resp.json())["status"]["error"] == "Multipart error: missing field `snapshot`"
     # Bigger than the 32 MiB JSON body cap: uploads are streamed, not held in memory.
     form = aiohttp.FormData()
-    form.add_field("snapshot", b"\0" * (33 * 1024 * 1024), filename="zeros.snapshot")
+    form.add_field("snapshot", os.urandom(33 * 1024 * 1024), filename="noise.snapshot")
     async with http.post(server.rest_url + url, data=form, headers={"api-key": KEY}) as resp:
         assert resp.status == 400
         assert (await resp.json())["status"]["error"].startswith("Wrong input: Invalid snapshot: ")

@@ -384,6 +384,28 @@ async def test_slow_answer_times_out_with_the_request_sent_and_the_connection_dr
         assert transport.pool_stats() == (0, 0, 0)
 
 
+async def test_each_call_in_flight_times_out_at_its_own_deadline() -> None:
+    async def silent(peer: Peer) -> None:
+        while await peer.request() is not None:
+            pass
+
+    async with raw_server(silent) as server, transport_for(server) as transport:
+
+        async def timed(timeout: float) -> float:
+            started = time.monotonic()
+            with pytest.raises(errors.DeadlineExceeded):
+                await transport.send(make_call(server.endpoint, timeout=timeout))
+            return time.monotonic() - started
+
+        # A later call with an earlier deadline, and deadlines left after the first fires.
+        first = asyncio.create_task(timed(0.3))
+        await asyncio.sleep(0.01)
+        took = await asyncio.gather(first, timed(0.1), timed(0.2))
+        for spent, timeout in zip(took, (0.3, 0.1, 0.2), strict=True):
+            assert timeout - 0.01 <= spent < timeout + 0.1, (took, timeout)
+        assert transport.pool_stats() == (0, 0, 0)
+
+
 @pytest.mark.parametrize(
     ("script", "error", "sent", "text"),
     [
@@ -794,6 +816,7 @@ UVLOOP_CASES = [
     test_an_idle_connection_the_server_closed_is_never_written_to,
     test_a_reused_connection_closed_as_the_request_goes_out_is_not_resent,
     test_slow_answer_times_out_with_the_request_sent_and_the_connection_dropped,
+    test_each_call_in_flight_times_out_at_its_own_deadline,
     test_a_large_body_is_written_whole_under_flow_control,
     test_an_answer_before_the_whole_body_stops_the_write_and_drops_the_connection,
     test_the_pool_limit_queues_callers_in_order,
