@@ -84,6 +84,8 @@ class Call:
         attempt: 0 for the first attempt, then 1, 2, ... (retries and hedges).
         attempt_deadline: the deadline of the current attempt (never later than ``deadline``).
         sent: set by transports once the request may have reached the server.
+        status: the HTTP status of a REST attempt's answer once it arrived (telemetry reads
+            it for ``http.response.status_code``), else None.
     """
 
     operation: Operation[Any]
@@ -99,6 +101,7 @@ class Call:
     attempt: int = 0
     attempt_deadline: float = 0.0
     sent: bool = False
+    status: int | None = None
 
     def __post_init__(self) -> None:
         if not self.attempt_deadline:

@@ -197,8 +197,11 @@ class AttemptTelemetry:
                     _fail_attempt(span, error, rest)
             raise
         else:
-            if not rest and span.is_recording():
-                span.set_attribute(sc.RPC_RESPONSE_STATUS_CODE, "OK")
+            if span.is_recording():
+                if not rest:
+                    span.set_attribute(sc.RPC_RESPONSE_STATUS_CODE, "OK")
+                elif call.status is not None:
+                    span.set_attribute(sc.HTTP_RESPONSE_STATUS_CODE, call.status)
             return result
         finally:
             otel_context.detach(token)

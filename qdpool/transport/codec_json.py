@@ -125,6 +125,7 @@ def _error_message(raw: bytes, status: int) -> str:
 
 def decode(call: Call, status: int, raw: bytes, retry_after: str | None) -> Any:
     """The typed result of a REST answer, or raise the qdpool error it stands for."""
+    call.status = status
     if status >= 300:
         raise error_for(status, raw, retry_after)
     operation = call.operation

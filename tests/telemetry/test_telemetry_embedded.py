@@ -107,6 +107,10 @@ async def test_a_plain_call_reaches_the_server_with_its_attempt_span(
     [attempt] = children(otel_e2e, span)
     [request] = received_for(qdrant, "count", protocol)
     assert request.traceparent == traceparent_of(attempt)
+    if protocol == "grpc":
+        assert (attempt.attributes or {})["rpc.response.status_code"] == "OK"
+    else:
+        assert (attempt.attributes or {})["http.response.status_code"] == 200
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
