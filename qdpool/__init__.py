@@ -55,8 +55,12 @@ if TYPE_CHECKING:
         RetryPolicy,
         override,
     )
+    from qdpool.sync import SyncCallInEventLoop, SyncClient, connect_sync
 
 _LAZY: dict[str, str] = {
+    "SyncCallInEventLoop": "qdpool.sync",
+    "SyncClient": "qdpool.sync",
+    "connect_sync": "qdpool.sync",
     "AlreadyExists": "qdpool.errors",
     "ApiError": "qdpool.errors",
     "BreakerPolicy": "qdpool.policies",
@@ -158,11 +162,14 @@ __all__ = [
     "ScoredPoint",
     "ServerError",
     "SnapshotInfo",
+    "SyncCallInEventLoop",
+    "SyncClient",
     "Unauthenticated",
     "Unavailable",
     "UpdateResult",
     "VectorParams",
     "__version__",
     "connect",
+    "connect_sync",
     "override",
 ]

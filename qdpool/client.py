@@ -66,6 +66,10 @@ from qdpool.policies import (
     RetryBudgetPolicy,
     RetryPolicy,
 )
+from qdpool.routing.balancer import BalancerPolicy
+from qdpool.routing.cluster import Cluster, NodeHealth, NodeSpec, parse_nodes
+from qdpool.routing.discovery import DiscoveryPolicy
+from qdpool.routing.ejection import EjectionPolicy
 from qdpool.telemetry import Telemetry
 from qdpool.transport.base import Transport
 from qdpool.transport.grpc import GrpcTransport
@@ -89,6 +93,7 @@ _DEFAULT_RETRY = RetryPolicy()
 _DEFAULT_BUDGET = RetryBudgetPolicy()
 _DEFAULT_BREAKER = BreakerPolicy()
 _DEFAULT_CONCURRENCY = ConcurrencyPolicy()
+_DEFAULT_EJECTION = EjectionPolicy()
 
 
 class LoopMismatch(ClientClosed):
@@ -96,7 +101,7 @@ class LoopMismatch(ClientClosed):
 
 
 class Client:
-    """A pooled, intercepted connection to one Qdrant node over REST and gRPC.
+    """A pooled, intercepted connection to a Qdrant node, or a cluster, over REST and gRPC.
 
     Build it with ``qdpool.connect()``; use it as an async context manager (or call
     ``start()`` and ``close()``; the first call on a client not yet started starts it).
@@ -114,15 +119,24 @@ class Client:
     Telemetry (docs/observability.md): with ``telemetry=True`` (the default) every
     call is traced and measured through ``tracer_provider`` and ``meter_provider``,
     the global OpenTelemetry providers when None (no-ops until an SDK is set up).
+
+    Cluster (docs/cluster.md): given several endpoints, or ``discover=True`` (read the
+    peers from ``GET /cluster``), every attempt is routed to a node by ``balancer``
+    (P2C over peak EWMA by default); ``ejection`` takes failing nodes out (None: never),
+    ``discovery`` says how often the peers are re-read. Each node has its own
+    transports, breakers and concurrency limit; the retry budget stays one.
+    ``cluster`` is then the ``qdpool.routing.Cluster`` (None for one node), and
+    ``node_health()`` reports each node's state. One endpoint without ``discover``
+    builds exactly the single-node client: no routing, no background task.
     """
 
     def __init__(
         self,
-        endpoint: Endpoint,
+        endpoint: Endpoint | Sequence[Endpoint],
         *,
         api_key: str | None = None,
         protocol: Protocol = "rest",
-        protocols: Sequence[Protocol] = ("rest", "grpc"),
+        protocols: Sequence[Protocol] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         pool: PoolConfig | None = None,
         rest_transport: RestTransportName = "aiohttp",
@@ -145,10 +159,29 @@ class Client:
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
         telemetry: bool = True,
+        discover: bool = False,
+        balancer: BalancerPolicy | None = None,
+        ejection: EjectionPolicy | None = _DEFAULT_EJECTION,
+        discovery: DiscoveryPolicy | None = None,
     ) -> None:
+        nodes = [endpoint] if isinstance(endpoint, Endpoint) else parse_nodes(endpoint)
+        endpoint = nodes[0]
         self.endpoint = endpoint
+        """The node, or the first node given (the seed of discovery)."""
+        clustered = len(nodes) > 1 or validate.flag(discover, "discover")
+        if clustered and transports is not None:
+            raise InvalidInput("transports", "is for one node; a cluster makes each node's own")
         self.protocol: str = validate.protocol(protocol)
+        if protocols is None:  # both, where the endpoint has an address for each
+            grpc = endpoint.has_grpc or protocol == "grpc"  # the latter fails just below
+            protocols = ("rest", "grpc") if grpc else ("rest",)
         self.protocols = tuple(validate.protocol(p) for p in protocols)
+        if "grpc" in self.protocols and not endpoint.has_grpc:
+            raise InvalidInput(
+                "grpc_url",
+                f"no gRPC address for {endpoint.host}: pass grpc_url= (qdpool derives gRPC's "
+                "port 6334 only from REST's 6333), or use protocols=('rest',)",
+            )
         if self.protocol not in self.protocols:
             raise InvalidInput("protocol", f"{protocol!r} is not among protocols={self.protocols}")
         self.timeout = validate.timeout(timeout)
@@ -165,32 +198,57 @@ class Client:
             "grpc": validate.positive_int(max_grpc_message, "max_grpc_message", minimum=1024),
         }
         self._clock = clock
-        if api_key is not None and not endpoint.tls and not endpoint.is_loopback:
-            logger.warning(
-                "qdpool: the API key will travel in plaintext to %s; use an https:// URL "
-                "to send it over TLS",
-                endpoint.host,
-            )
-        self.transports = (
-            dict(transports)
-            if transports is not None
-            else _open_transports(
-                endpoint,
-                self.protocols,
-                rest_transport,
-                httpx_client,
-                ssl_context,
-                self.pool_config,
-                clock,
-            )
-        )
+        for node in nodes:
+            if api_key is not None and not node.tls and not node.is_loopback:
+                logger.warning(
+                    "qdpool: the API key will travel in plaintext to %s; use an https:// URL "
+                    "to send it over TLS",
+                    node.host,
+                )
         self._telemetry = (
             Telemetry(tracer_provider=tracer_provider, meter_provider=meter_provider)
             if telemetry
             else None
         )
-        if self._telemetry is not None:
-            self._telemetry.watch_pools(endpoint, self.transports, self.pool_config)
+        telemetry_ = self._telemetry
+        pool_config = self.pool_config
+        protocols_ = self.protocols
+
+        def transports_for(node: Endpoint) -> dict[str, Transport]:
+            # A discovered or listed node without a gRPC address is reached over REST alone.
+            protocols = [p for p in protocols_ if p != "grpc" or node.has_grpc]
+            made = _open_transports(
+                node, protocols, rest_transport, httpx_client, ssl_context, pool_config, clock
+            )
+            if telemetry_ is not None:
+                telemetry_.watch_pools(node, made, pool_config)
+            return made
+
+        self.cluster: Cluster | None = None
+        """The node set and its routing when there are several nodes; None for one."""
+        if clustered:
+            self.transports: dict[str, Transport] = {}
+            """The single node's transports by protocol (a cluster's are ``cluster.transports``)."""
+            self.cluster = Cluster(
+                nodes,
+                transports_for=transports_for,
+                discover=discover,
+                balancer=balancer,
+                ejection=ejection,
+                discovery=discovery,
+                api_key=api_key,
+                observer=observer,
+                clock=clock,
+                rng=rng,
+            )
+            self._protocol_set = frozenset(self.protocols)
+        else:
+            self.transports = (
+                dict(transports) if transports is not None else transports_for(endpoint)
+            )
+            if transports is not None and telemetry_ is not None:
+                telemetry_.watch_pools(endpoint, self.transports, pool_config)
+            self._protocol_set = frozenset(self.transports)
         chain = default_chain(
             api_key=api_key,
             interceptors=interceptors,
@@ -206,8 +264,12 @@ class Client:
             observer=observer,
             rng=rng,
             clock=clock,
+            cluster=self.cluster,
         )
-        self.pipeline = Pipeline(chain, Dispatch({endpoint: self.transports}, limits))
+        by_node = (
+            self.cluster.transports if self.cluster is not None else {endpoint: self.transports}
+        )
+        self.pipeline = Pipeline(chain, Dispatch(by_node, limits))
         self._started = False
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -221,7 +283,11 @@ class Client:
         """Open and health-check the default protocol's connections (fails fast naming an
         unreachable address). The other protocol's connections are opened without waiting
         for them, so a REST client starts while gRPC is unreachable; calls on that protocol
-        then fail (retryably) until it answers."""
+        then fail (retryably) until it answers.
+
+        Over a cluster, every given node is started (and, with ``discover``, the peers
+        are read once); this fails only when none of them starts, and the others are
+        retried in the background."""
         if self._closed:
             raise ClientClosed("client is closed")
         loop = asyncio.get_running_loop()
@@ -230,6 +296,8 @@ class Client:
             return self
         self._loop = loop
         try:
+            if self.cluster is not None:
+                await self.cluster.start()
             for name, transport in self.transports.items():
                 await transport.start(verify=name == self.protocol)
         except BaseException:
@@ -253,6 +321,8 @@ class Client:
         self._closed = True
         if self._telemetry is not None:
             self._telemetry.close()
+        if self.cluster is not None:
+            await self.cluster.close()
         for transport in self.transports.values():
             await transport.aclose()
 
@@ -274,8 +344,22 @@ class Client:
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("started" if self._started else "new")
+        if self.cluster is not None:
+            kind = "discovered" if self.cluster.discover else "given"
+            lines = "".join(f"\n  {line}" for line in self.cluster.describe().splitlines())
+            return (
+                f"<qdpool.Client cluster of {len(self.cluster.nodes)} nodes ({kind}) "
+                f"default={self.protocol} {state}:{lines}>"
+            )
         parts = ", ".join(repr(t) for t in self.transports.values())
         return f"<qdpool.Client {self.endpoint} default={self.protocol} {state}: {parts}>"
+
+    def node_health(self) -> list[NodeHealth]:
+        """Each node's routing state (state, latency, in flight, attempts, ejections).
+
+        Empty on a single-node client, which keeps no routing state.
+        """
+        return self.cluster.health() if self.cluster is not None else []
 
     # ------------------------------------------------------------ plumbing
 
@@ -299,7 +383,7 @@ class Client:
             proto = self.protocol
         else:
             proto = validate.protocol(protocol)
-            if proto not in self.transports:
+            if proto not in self._protocol_set:
                 raise InvalidInput("protocol", f"{proto!r} is not among this client's protocols")
         if operation.grpc_method is None:
             proto = "rest"  # Qdrant has no gRPC method for this operation
@@ -719,12 +803,12 @@ def _open_transports(
 
 
 def connect(
-    url: str | None = None,
+    url: str | Sequence[NodeSpec] | None = None,
     *,
     grpc_url: str | None = None,
     api_key: str | None = _UNSET,
     protocol: Protocol = "rest",
-    protocols: Sequence[Protocol] = ("rest", "grpc"),
+    protocols: Sequence[Protocol] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     pool: PoolConfig | None = None,
     rest_transport: RestTransportName = "aiohttp",
@@ -747,12 +831,24 @@ def connect(
     tracer_provider: TracerProvider | None = None,
     meter_provider: MeterProvider | None = None,
     telemetry: bool = True,
+    discover: bool = False,
+    balancer: BalancerPolicy | None = None,
+    ejection: EjectionPolicy | None = _DEFAULT_EJECTION,
+    discovery: DiscoveryPolicy | None = None,
 ) -> Client:
     """A client for the Qdrant node at ``url`` (REST) and ``grpc_url`` (gRPC).
 
     With no ``url``, ``QDRANT_URL`` is read (then ``http://localhost:6333``); with no
     ``api_key``, ``QDRANT_API_KEY``. The scheme alone decides TLS on both protocols.
-    The other options are ``Client``'s.
+    Without ``grpc_url``, gRPC is Qdrant's port 6334 on the same host only when the REST
+    URL uses Qdrant's port 6333 (or is a Qdrant Cloud URL); otherwise the client speaks REST
+    alone unless given ``grpc_url``.
+
+    For a cluster (docs/cluster.md), ``url`` is a list of nodes, each a REST URL (its
+    gRPC address derived as above) or a ``(rest_url, grpc_url)`` pair, and/or
+    ``discover=True`` reads the peers from ``GET /cluster`` of the nodes given;
+    ``balancer``, ``ejection`` and ``discovery`` are the routing policies. One API key
+    and the same TLS rule apply to every node. The other options are ``Client``'s.
 
     Use it as ``async with qdpool.connect(...) as client:``.
     """
@@ -760,8 +856,15 @@ def connect(
         url = os.environ.get("QDRANT_URL") or DEFAULT_URL
     if api_key is _UNSET:
         api_key = os.environ.get("QDRANT_API_KEY") or None
+    nodes: Endpoint | list[Endpoint]
+    if isinstance(url, str):
+        nodes = Endpoint.from_urls(url, grpc_url)
+    else:
+        if grpc_url is not None:
+            raise InvalidInput("grpc_url", "is for one URL; give (rest_url, grpc_url) pairs")
+        nodes = parse_nodes(url)
     return Client(
-        Endpoint.from_urls(url, grpc_url),
+        nodes,
         api_key=api_key,
         protocol=protocol,
         protocols=protocols,
@@ -787,4 +890,8 @@ def connect(
         tracer_provider=tracer_provider,
         meter_provider=meter_provider,
         telemetry=telemetry,
+        discover=discover,
+        balancer=balancer,
+        ejection=ejection,
+        discovery=discovery,
     )

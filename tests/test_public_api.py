@@ -53,12 +53,15 @@ PUBLIC_NAMES = [
     "ScoredPoint",
     "ServerError",
     "SnapshotInfo",
+    "SyncCallInEventLoop",
+    "SyncClient",
     "Unauthenticated",
     "Unavailable",
     "UpdateResult",
     "VectorParams",
     "__version__",
     "connect",
+    "connect_sync",
     "override",
 ]
 
