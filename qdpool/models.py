@@ -18,7 +18,9 @@ PointId: TypeAlias = int | str
 
 Payload: TypeAlias = dict[str, Any]
 Vector: TypeAlias = list[float]
-VectorOutput: TypeAlias = list[float] | dict[str, list[float]]
+VectorOutput: TypeAlias = list[float] | list[list[float]] | dict[str, Any]
+"""A stored point's vector: dense (a list), multi-dense (a list of lists), or named vectors
+(a dict of those and of sparse vectors, ``{"indices": [int, ...], "values": [float, ...]}``)."""
 Filter: TypeAlias = Mapping[str, Any]
 """A filter in Qdrant's REST JSON shape; the gRPC codec converts it."""
 

@@ -30,14 +30,23 @@ def _id(value: Any) -> int | str:
 
 
 def _vector(value: Any) -> Any:
-    """Vectors rounded to float32 in C (``array('f')``), as the server stores them."""
+    """Vectors rounded to float32 in C (``array('f')``), as the server stores them: a dense
+    list, a multi-dense list of lists, or named vectors (those, or sparse ``{indices, values}``)."""
     if value is None:
         return None
     if isinstance(value, list):
-        return array("f", value).tolist()
+        return _one_vector(value)
     if isinstance(value, dict):
-        return {name: array("f", vec).tolist() for name, vec in value.items()}
+        return {name: _one_vector(vec) for name, vec in value.items()}
     raise ValueError(f"bad vector {type(value).__name__}")
+
+
+def _one_vector(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {"indices": list(value["indices"]), "values": array("f", value["values"]).tolist()}
+    if value and isinstance(value[0], list):
+        return [array("f", row).tolist() for row in value]
+    return array("f", value).tolist()
 
 
 def _payload(value: Any) -> dict[str, Any] | None:

@@ -189,22 +189,58 @@ def _fill_dense(out: Any, vector: Any, path: str) -> None:
         raise InvalidInput(path, "a dense vector must be a list of numbers") from None
 
 
+def _fill_vector(out: Any, vector: Any, path: str) -> None:
+    """One vector (``Vector`` or ``VectorOutput``): dense (a list of numbers), multi-dense
+    (a list of lists) or sparse (``{"indices", "values"}``)."""
+    if type(vector) is list and not (vector and type(vector[0]) is list):
+        try:
+            out.dense.data.extend(vector)  # the hot path: one dense vector
+            return
+        except (TypeError, ValueError):
+            raise InvalidInput(path, "a dense vector must be a list of numbers") from None
+    if isinstance(vector, Mapping):
+        _fill_sparse(out.sparse, vector, path)
+    elif isinstance(vector, list | tuple) and vector and isinstance(vector[0], list | tuple):
+        rows = out.multi_dense
+        rows.SetInParent()
+        add = rows.vectors.add
+        for index, row in enumerate(vector):
+            _fill_dense(add(), row, f"{path}[{index}]")
+    else:
+        _fill_dense(out.dense, vector, path)
+
+
+def _fill_sparse(out: Any, vector: Mapping[str, Any], path: str) -> None:
+    if set(vector) != {"indices", "values"}:
+        raise InvalidInput(path, 'a sparse vector is {"indices": [...], "values": [...]}')
+    out.SetInParent()
+    try:
+        out.indices.extend(vector["indices"])
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{path}.indices", "expected unsigned 32-bit integers") from None
+    try:
+        out.values.extend(vector["values"])
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{path}.values", "expected a list of numbers") from None
+    if len(out.indices) != len(out.values):
+        raise InvalidInput(path, "indices and values must have the same length")
+
+
 def _fill_vectors(out: Any, vector: Any, path: str) -> None:
-    # Vectors and VectorsOutput have the same shape: vector.dense or vectors.vectors[name].dense.
+    # Vectors and VectorsOutput have the same shape: vector.<kind> or vectors.vectors[name].
     if isinstance(vector, Mapping):
         named = out.vectors
         named.SetInParent()
         entries = named.vectors
         for name, item in vector.items():
-            if isinstance(item, Mapping):
-                raise InvalidInput(f"{path}.{name}", "sparse vectors are not supported over gRPC")
-            _fill_dense(entries[name].dense, item, f"{path}.{name}")
+            _fill_vector(entries[name], item, f"{path}.{name}")
     else:
-        _fill_dense(out.vector.dense, vector, path)
+        _fill_vector(out.vector, vector, path)
 
 
 def vectors_to_pb(vector: Any, path: str = "vector") -> Any:
-    """A dense vector (list) or named vectors (dict) as a ``Vectors`` message (upsert)."""
+    """A vector (dense, multi-dense; see ``_fill_vector``) or named vectors (a dict of those
+    or of sparse vectors) as a ``Vectors`` message (upsert)."""
     out = _pts.Vectors()
     _fill_vectors(out, vector, path)
     return out
@@ -218,35 +254,60 @@ def _floats(data: Any) -> list[float]:
     return result
 
 
-def _dense_from(vector: Any) -> list[float]:
-    # Vector and VectorOutput: dense (101), or the legacy data (1) of older peers.
-    if vector.WhichOneof("vector") == "dense":
+def _vector_from(vector: Any, path: str = "vector") -> Any:
+    """``Vector`` / ``VectorOutput`` as REST JSON: a list, a list of lists, or
+    ``{"indices", "values"}``; also the deprecated layout of older peers (``data``, with
+    ``indices`` for sparse and ``vectors_count`` for multi-dense)."""
+    kind = vector.WhichOneof("vector")
+    if kind == "dense":
         return _floats(vector.dense.data)
-    return _floats(vector.data)
+    if kind == "sparse":
+        sparse = vector.sparse
+        return {"indices": sparse.indices[:], "values": _floats(sparse.values)}
+    if kind == "multi_dense":
+        return [_floats(row.data) for row in vector.multi_dense.vectors]
+    if kind is not None:  # document, image, object
+        raise InvalidInput(
+            f"{path}.{kind}", "inference (documents, images, objects) is not supported"
+        )
+    data = _floats(vector.data)
+    if vector.HasField("indices"):
+        return {"indices": vector.indices.data[:], "values": data}
+    if vector.HasField("vectors_count"):
+        count = vector.vectors_count
+        if not count or len(data) % count:
+            raise InvalidInput(f"{path}.vectors_count", "does not divide the data evenly")
+        step = len(data) // count
+        return [data[i : i + step] for i in range(0, len(data), step)]
+    return data
 
 
 def vectors_from_pb(vectors: Any) -> Any:
-    """A ``Vectors`` message (upsert) as a list or a dict of lists; unset gives ``{}``."""
+    """A ``Vectors`` message (upsert) as REST JSON (see ``_vector_from``); unset gives ``{}``."""
     kind = vectors.WhichOneof("vectors_options")
     if kind == "vector":
-        return _dense_from(vectors.vector)
+        return _vector_from(vectors.vector)
     if kind == "vectors":
-        return {name: _dense_from(item) for name, item in vectors.vectors.vectors.items()}
+        return {
+            name: _vector_from(item, f"vector.{name}")
+            for name, item in vectors.vectors.vectors.items()
+        }
     return {}
 
 
 def vectors_output_from_pb(vectors: Any) -> VectorOutput | None:
-    """A ``VectorsOutput`` as a list or a dict of lists; None when unset."""
+    """A ``VectorsOutput`` as REST JSON (see ``_vector_from``); None when unset."""
     kind = vectors.WhichOneof("vectors_options")
     if kind == "vector":
-        return _dense_from(vectors.vector)
+        result: VectorOutput = _vector_from(vectors.vector)
+        return result
     if kind == "vectors":
-        return {name: _dense_from(item) for name, item in vectors.vectors.vectors.items()}
+        return {name: _vector_from(item) for name, item in vectors.vectors.vectors.items()}
     return None
 
 
 def vectors_output_to_pb(vector: Any, path: str = "vector") -> Any:
-    """A list or dict of lists as a ``VectorsOutput`` (server side)."""
+    """A vector or named vectors, as ``vectors_to_pb``, as a ``VectorsOutput`` (server side)."""
     out = _pts.VectorsOutput()
     _fill_vectors(out, vector, path)
     return out

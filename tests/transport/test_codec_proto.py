@@ -137,7 +137,15 @@ def test_point_id_rejects(bad: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "vector", [[0.5, -1.0, 0.25], {"image": [1.0, 2.0], "text": [0.5]}, {}, []]
+    "vector",
+    [
+        [0.5, -1.0, 0.25],
+        {"image": [1.0, 2.0], "text": [0.5]},
+        {},
+        [],
+        [[0.5, 1.0], [0.25, -2.0]],
+        {"sparse": {"indices": [3, 7], "values": [0.5, 0.25]}, "multi": [[1.0], [2.0]]},
+    ],
 )
 def test_vectors_round_trip(vector: Any) -> None:
     pb = cp.vectors_to_pb(vector)
@@ -175,8 +183,10 @@ def test_vector_output_reads_legacy_data() -> None:
     [
         ("abc", "vector"),
         ([1.0, "x"], "vector"),
-        ({"a": {"indices": [1], "values": [0.5]}}, "vector.a"),
+        ({"a": {"indices": [1], "values": [0.5, 1.0]}}, "vector.a"),
+        ({"a": {"indices": ["x"], "values": [0.5]}}, "vector.a.indices"),
         ({"a": [None]}, "vector.a"),
+        ([[1.0], ["x"]], "vector[1]"),
     ],
 )
 def test_vectors_reject(vector: Any, path: str) -> None:
