@@ -660,6 +660,14 @@ async def test_start_checks_readyz_and_fails_naming_the_address() -> None:
     assert "closed" in repr(transport)
 
 
+async def test_start_without_verify_connects_on_the_first_call() -> None:
+    async with raw_server(serve_names) as server, transport_for(server) as transport:
+        await transport.start(verify=False)
+        await asyncio.sleep(0.01)
+        assert server.peers == [] and transport.pool_stats() == (0, 0, 0)
+        assert await transport.send(make_call(server.endpoint)) == ["conn-0"]
+
+
 async def test_close_fails_calls_in_flight_and_closes_every_socket() -> None:
     async def silent(peer: Peer) -> None:
         if await peer.request() is not None:
