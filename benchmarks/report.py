@@ -43,6 +43,8 @@ class Report:
     overhead: OverheadResult | None = None
     anatomy: list[Piece] = field(default_factory=list)
     telemetry_table: str = ""
+    sync_table: str = ""
+    """The blocking client's cost per call over the async one (``benchmarks/sync_overhead.py``)."""
     load: tuple[float, float] = (math.nan, math.nan)
     ingest: list[IngestResult] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
@@ -118,6 +120,13 @@ def markdown(r: Report) -> str:
             "## Telemetry alone (`benchmarks/telemetry_overhead.py`)",
             "",
             r.telemetry_table,
+            "",
+        ]
+    if r.sync_table:
+        out += [
+            "## The blocking client over the async one (`benchmarks/sync_overhead.py`)",
+            "",
+            r.sync_table,
             "",
         ]
     if r.anatomy:
@@ -265,6 +274,7 @@ def as_json(r: Report) -> dict[str, Any]:
             "overhead": None if r.overhead is None else dataclasses.asdict(r.overhead),
             "anatomy": [dataclasses.asdict(p) for p in r.anatomy],
             "telemetry_table": r.telemetry_table,
+            "sync_table": r.sync_table,
             "load_average": list(r.load),
             "ingest": [dataclasses.asdict(i) for i in r.ingest],
             "loop_ratios": [

@@ -70,6 +70,7 @@ def run(
         try:
             rep.overhead = overhead.run(settings.overhead_calls)
             rep.telemetry_table = _telemetry_table(settings.overhead_calls)
+            rep.sync_table = _sync_table(settings.overhead_calls)
             rep.anatomy = anatomy.measure(max(settings.overhead_calls // 2, 100), settings.dim)
         except Exception as exc:
             failed = True
@@ -107,6 +108,13 @@ def _telemetry_table(calls: int) -> str:
     except ImportError:
         return ""
     return telemetry_overhead.table(asyncio.run(telemetry_overhead.measure(calls)))
+
+
+def _sync_table(calls: int) -> str:
+    """SyncClient's per-call cost over the async client, side by side in one run."""
+    from benchmarks import sync_overhead
+
+    return sync_overhead.render(sync_overhead.measure(max(calls // 2, 100), 3))
 
 
 def _tail(settings: Settings) -> bool:
