@@ -15,6 +15,9 @@ success                                               --         success
 REST connection error, 502, 503; gRPC UNAVAILABLE     yes        failure
 REST 504; gRPC DEADLINE_EXCEEDED; attempt timed out   yes        failure
 no time left before the attempt was sent              yes        ignored
+deadline ran out in the client's own queue            no         ignored
+(``QueueTimeout``: a concurrency slot, a rate-limit
+token)
 REST 429; gRPC RESOURCE_EXHAUSTED                     yes        ignored (node up)
 REST 500; gRPC INTERNAL, UNKNOWN, other codes         no         failure
 other 4xx (408 included); INVALID_ARGUMENT,           no         success (the
@@ -30,6 +33,11 @@ an idempotent operation may be repeated; a non-idempotent one only when the
 error says the request never reached the server (``error.sent is False``).
 That rule is ``may_retry``. Deadlines are the retry interceptor's business: an
 attempt's timeout is retryable only while the call's own deadline leaves time.
+
+A wait in the client's own queue is the client's problem, never the node's
+(Finagle and resilience4j classify by the *response*, and there was none): a
+``QueueTimeout`` is neither retried (the retry would only queue again, behind
+the same calls, with less time) nor counted by the breaker.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from qdpool.call import Call
 from qdpool.errors import (
     ApiError,
     DeadlineExceeded,
+    QueueTimeout,
     ResourceExhausted,
     ServerError,
     Unavailable,
@@ -79,6 +88,8 @@ REJECTED = Outcome("rejected", retryable=False, counted=True, failure=False)
 """The node answered and refused the request (4xx): the caller's problem, the node is fine."""
 LOCAL = Outcome("local", retryable=False, counted=False, failure=False)
 """A local failure or a cancellation: neither retried nor counted."""
+QUEUED = Outcome("queued", retryable=False, counted=False, failure=False)
+"""The deadline ran out in the client's own queue: nothing was sent, the node is not to blame."""
 
 _RETRYABLE_REST_STATUSES = frozenset({502, 503, 504, 429})
 _RETRYABLE_GRPC_CODES = frozenset({"UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED"})
@@ -98,6 +109,8 @@ def classify(error: BaseException | None) -> Outcome:
             return TRANSIENT
         return LOCAL  # gRPC CANCELLED (mapped to Unavailable): never retried
     if isinstance(error, DeadlineExceeded):
+        if isinstance(error, QueueTimeout):
+            return QUEUED
         if status is None:
             # Our own attempt timer, or no time left before sending.
             return TRANSIENT_UNSENT if error.sent is False else TRANSIENT
@@ -131,6 +144,7 @@ def retry_after(error: BaseException) -> float | None:
 
 __all__ = [
     "LOCAL",
+    "QUEUED",
     "REJECTED",
     "SERVER_ERROR",
     "SUCCESS",

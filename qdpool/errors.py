@@ -15,6 +15,7 @@ grpc) are mapped at exactly one boundary in each transport and never escape::
     │   ├── ResourceExhausted             429 / RESOURCE_EXHAUSTED (``retry_after``)
     │   ├── Unavailable                   502, 503, connection failures / UNAVAILABLE
     │   ├── DeadlineExceeded              the call's deadline, 408, 504 / DEADLINE_EXCEEDED
+    │   │   └── QueueTimeout                  ... ran out in the client's own queue; nothing sent
     │   └── ServerError                   500 and anything unclassified / INTERNAL, UNKNOWN
     ├── CircuitOpen                       the breaker refused the call; nothing was sent
     ├── RetryBudgetExhausted              a retry was due but the budget is spent
@@ -140,6 +141,22 @@ class DeadlineExceeded(ApiError):
     """The call ran out of time (its own deadline, or the server's timeout)."""
 
     default_retryable = True
+
+
+class QueueTimeout(DeadlineExceeded):
+    """The call's deadline ran out while it waited in the client's own queue.
+
+    ``queue`` names it (``"concurrency"``: a slot of the node's concurrency limit;
+    ``"rate limit"``: a token of the client's rate limit) and ``waited`` is how long
+    the call waited. Nothing was sent (``sent=False``), so it says nothing about the
+    node: it is never retried (a retry would queue again, behind the same calls),
+    costs no retry budget and never counts against the circuit breaker.
+    """
+
+    def __init__(self, message: str, *, protocol: str, queue: str, waited: float) -> None:
+        super().__init__(message, protocol=protocol, status=None, sent=False)
+        self.queue = queue
+        self.waited = waited
 
 
 class ServerError(ApiError):

@@ -10,7 +10,7 @@ policy             what it bounds                                               
 RetryPolicy        attempts per call, backoff (full jitter), per-try timeout     on
 RetryBudgetPolicy  retries as a share of calls, across both protocols            on (20% + 10/s)
 BreakerPolicy      failure / slow-call ratio per endpoint and protocol           on
-ConcurrencyPolicy  attempts in flight per endpoint (optionally adaptive, AIMD)   on (2 x CPUs)
+ConcurrencyPolicy  attempts in flight per node (optionally adaptive, AIMD)       on (2 x cores)
 RateLimitPolicy    requests per second per client (and per collection)          off
 HedgePolicy        a second attempt for slow reads, within an extra-load budget  off
 FallbackPolicy     gRPC attempts moved to REST while gRPC is down                off
@@ -30,11 +30,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 _P = TypeVar("_P")
@@ -203,32 +202,48 @@ class BreakerPolicy(_Replace):
         _count("half_open_probes", self.half_open_probes)
 
 
-def _default_concurrency() -> int:
-    return 2 * (os.cpu_count() or 1)
+SERVER: Literal["server"] = "server"
+"""``ConcurrencyPolicy(limit=SERVER)``: size the limit from each node's cores (the default)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ConcurrencyPolicy(_Replace):
-    """How many attempts may be in flight to one endpoint at once.
+    """How many attempts may be in flight to one node at once.
+
+    By default the limit is sized from the server: ``per_core`` (2) times the cores
+    the node reports in ``GET /telemetry`` (``result.app.system.cores``), read once
+    per node when the client starts. Qdrant's own CPUs bound how much work it can do
+    at once, so that is the node's concurrency, whatever the client's CPU count.
+    When telemetry is not readable (a gRPC-only client, a key without access to
+    ``/telemetry``, no answer within a second), the node gets ``fallback_limit``.
+    An explicit ``limit=`` is used as given and nothing is read.
 
     The slot is held for one attempt only (never during a retry's backoff), and
-    waiting for it counts against the call's deadline. With ``adaptive=True`` the
-    limit moves by AIMD (as Netflix's concurrency-limits recommends for clients):
-    it grows by one after a success while at least half the limit is in use, and
-    is multiplied by ``backoff_ratio`` after a timeout, an overload answer, or an
-    attempt slower than ``latency_threshold``.
+    waiting for it counts against the call's deadline but not against the attempt's
+    ``per_try_timeout``. With ``adaptive=True`` the limit moves by AIMD (as
+    Netflix's concurrency-limits recommends for clients), starting from the sized
+    or given limit: it grows by one after a success while at least half the limit
+    is in use, and is multiplied by ``backoff_ratio`` after a timeout, an overload
+    answer, or an attempt slower than ``latency_threshold``.
 
     Attributes:
-        limit: the fixed limit, or the starting limit when adaptive. Defaults to
-            twice the CPU count (the seed's advice).
+        limit: ``"server"`` (``qdpool.policies.SERVER``, the default) to size it
+            from each node's cores, or a fixed number (the starting limit when
+            adaptive).
+        per_core: attempts in flight per core the node reports (the seed's rule: 2).
+        fallback_limit: the limit of a node whose cores could not be read
+            (64: as many as the REST pool's default connections).
         adaptive: let the limit move between ``min_limit`` and ``max_limit``.
         min_limit: the adaptive limit never goes below this.
-        max_limit: the adaptive limit never goes above this.
+        max_limit: the adaptive limit never goes above this (a sized starting limit
+            is brought within both bounds).
         backoff_ratio: multiplier applied to the adaptive limit on a drop.
         latency_threshold: seconds after which a successful attempt counts as a drop.
     """
 
-    limit: int = field(default_factory=_default_concurrency)
+    limit: int | Literal["server"] = SERVER
+    per_core: int = 2
+    fallback_limit: int = 64
     adaptive: bool = False
     min_limit: int = 1
     max_limit: int = 1000
@@ -236,12 +251,21 @@ class ConcurrencyPolicy(_Replace):
     latency_threshold: float = 1.0
 
     def __post_init__(self) -> None:
-        _count("limit", self.limit)
+        if self.limit != SERVER and (
+            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
+        ):
+            raise ValueError(f"limit must be 'server' or an integer >= 1, got {self.limit!r}")
+        _count("per_core", self.per_core)
+        _count("fallback_limit", self.fallback_limit)
         _count("min_limit", self.min_limit)
         _count("max_limit", self.max_limit)
         if self.min_limit > self.max_limit:
             raise ValueError(f"min_limit ({self.min_limit}) exceeds max_limit ({self.max_limit})")
-        if self.adaptive and not self.min_limit <= self.limit <= self.max_limit:
+        if (
+            self.adaptive
+            and isinstance(self.limit, int)
+            and not self.min_limit <= self.limit <= self.max_limit
+        ):
             raise ValueError(
                 f"limit ({self.limit}) must lie between min_limit ({self.min_limit}) and "
                 f"max_limit ({self.max_limit}) when adaptive"
@@ -250,6 +274,21 @@ class ConcurrencyPolicy(_Replace):
         if self.backoff_ratio >= 1:
             raise ValueError(f"backoff_ratio must be below 1, got {self.backoff_ratio}")
         _positive("latency_threshold", self.latency_threshold)
+
+    @property
+    def sized_from_server(self) -> bool:
+        """True when each node's limit comes from its reported cores."""
+        return self.limit == SERVER
+
+    def limit_for(self, cores: int | None) -> int:
+        """A node's (starting) limit: the given one, else ``per_core x cores``, else the
+        fallback when the cores are unknown; within ``[min_limit, max_limit]`` when adaptive."""
+        if isinstance(self.limit, int):
+            return self.limit
+        limit = self.per_core * cores if cores is not None else self.fallback_limit
+        if self.adaptive:
+            limit = min(self.max_limit, max(self.min_limit, limit))
+        return limit
 
 
 @dataclass(frozen=True, slots=True)

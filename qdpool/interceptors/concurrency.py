@@ -1,11 +1,22 @@
-"""Concurrency: a limit on attempts in flight per endpoint, fixed or adaptive (AIMD).
+"""Concurrency: a limit on attempts in flight per node, fixed or adaptive (AIMD).
+
+Each node's limit is set when the client starts (``qdpool.sizing`` reads the
+node's cores from ``GET /telemetry`` and calls ``Concurrency.set_limit``); a node
+not sized yet has the policy's given limit, or its ``fallback_limit``.
 
 The slot is taken just before an attempt is sent and given back as soon as it
 ends, so a call sleeping between retries holds none (retry sits above this
-interceptor). Waiting for a slot counts against the deadline: the wait is
-bounded by the attempt's deadline (never later than the call's), and a call
-that runs out of time while queued fails with ``DeadlineExceeded`` and
-``sent=False``. Waiters are served first come, first served.
+interceptor). Waiters are served first come, first served.
+
+A wait here is the client's own queue, not the node's slowness, so:
+
+* it is bounded by the *call's* deadline, not the attempt's ``per_try_timeout``,
+  and the attempt's deadline moves later by the time waited (capped at the
+  call's): the per-try timer times the attempt on the wire, and an attempt that
+  queued is not cut short for it;
+* a call whose deadline runs out while queued fails with ``QueueTimeout`` (a
+  ``DeadlineExceeded``, ``sent=False``) naming the queue, which ``classify``
+  marks as neither retryable nor counted by the breaker.
 
 With ``ConcurrencyPolicy(adaptive=True)`` the limit follows AIMD: +1 after a
 success while at least half the limit was in use, x ``backoff_ratio`` after a
@@ -24,7 +35,7 @@ from typing import Any
 from qdpool.call import Call
 from qdpool.classify import THROTTLED, TRANSIENT, classify
 from qdpool.endpoint import Endpoint
-from qdpool.errors import DeadlineExceeded
+from qdpool.errors import QueueTimeout
 from qdpool.events import NULL_OBSERVER, Observer
 from qdpool.pipeline import Handler
 from qdpool.policies import ConcurrencyPolicy
@@ -33,14 +44,18 @@ from qdpool.policies import ConcurrencyPolicy
 class Limiter:
     """A FIFO counting limiter whose limit may move while it is in use."""
 
-    __slots__ = ("_limit", "_policy", "_waiters", "adaptive", "in_flight")
+    __slots__ = ("_limit", "_policy", "_waiters", "adaptive", "in_flight", "sized")
 
-    def __init__(self, policy: ConcurrencyPolicy) -> None:
+    def __init__(
+        self, policy: ConcurrencyPolicy, limit: int | None = None, sized: str = ""
+    ) -> None:
         self._policy = policy
         self.adaptive = policy.adaptive
-        self._limit = float(policy.limit)
+        self._limit = float(limit if limit is not None else policy.limit_for(None))
         self._waiters: deque[asyncio.Future[None]] = deque()
         self.in_flight = 0
+        self.sized = sized or _default_origin(policy)
+        """Where the (starting) limit came from, e.g. ``2 x 8 cores (GET /telemetry)``."""
 
     @property
     def limit(self) -> int:
@@ -50,6 +65,14 @@ class Limiter:
     @property
     def waiting(self) -> int:
         return sum(1 for w in self._waiters if not w.done())
+
+    def resize(self, limit: int, sized: str) -> None:
+        """Set the limit (the adaptive one restarts from it); waiters are let in if it grew."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"a concurrency limit must be an integer >= 1, got {limit!r}")
+        self._limit = float(limit)
+        self.sized = sized
+        self._wake()
 
     def try_acquire(self) -> bool:
         """Take a slot if one is free and nobody is queued before us."""
@@ -97,11 +120,20 @@ class Limiter:
             self._wake()
 
     def __repr__(self) -> str:
-        return f"<Limiter {self.in_flight}/{self.limit} in flight, {self.waiting} waiting>"
+        return (
+            f"<Limiter {self.in_flight}/{self.limit} in flight, {self.waiting} waiting; "
+            f"limit {self.sized}>"
+        )
+
+
+def _default_origin(policy: ConcurrencyPolicy) -> str:
+    if policy.sized_from_server:
+        return "fallback (the node's cores not read yet)"
+    return "given"
 
 
 class Concurrency:
-    """The interceptor: one ``Limiter`` per endpoint, held for exactly one attempt."""
+    """The interceptor: one ``Limiter`` per node, held for exactly one attempt."""
 
     name = "concurrency"
     __slots__ = ("_clock", "_limiters", "_observer", "policy")
@@ -125,6 +157,19 @@ class Concurrency:
             limiter = self._limiters[endpoint] = Limiter(self.policy)
         return limiter
 
+    def set_limit(self, endpoint: Endpoint, limit: int, *, sized: str) -> Limiter:
+        """Give ``endpoint`` its own limit (``sized`` says where it came from, for ``repr``).
+
+        The client calls this once per node after reading the node's cores
+        (``qdpool.sizing``); attempts already in flight keep their slots.
+        """
+        limiter = self._limiters.get(endpoint)
+        if limiter is None:
+            limiter = self._limiters[endpoint] = Limiter(self.policy, limit, sized)
+        else:
+            limiter.resize(limit, sized)
+        return limiter
+
     async def __call__(self, call: Call, next: Handler) -> Any:
         limiter = self._limiters.get(call.endpoint) or self.limiter(call.endpoint)
         if not limiter.try_acquire():
@@ -137,23 +182,33 @@ class Concurrency:
         return await self._adaptive_attempt(limiter, call, next)
 
     async def _wait(self, limiter: Limiter, call: Call) -> None:
+        """Queue for a slot until the call's deadline; the attempt's deadline moves by the wait."""
         clock = self._clock
         start = clock()
-        remaining = call.attempt_deadline - start
+        remaining = call.deadline - start
         if remaining <= 0:
-            raise DeadlineExceeded(
-                "no time left to wait for a concurrency slot", protocol=call.protocol, sent=False
+            raise QueueTimeout(
+                f"no time left to wait for one of {limiter.limit} concurrency slots to "
+                f"{call.endpoint} (all in use)",
+                protocol=call.protocol,
+                queue="concurrency",
+                waited=0.0,
             )
         try:
             await limiter.acquire(remaining)
         except TimeoutError:
-            raise DeadlineExceeded(
-                f"waited {remaining:.3f}s for one of {limiter.limit} concurrency slots to "
-                f"{call.endpoint}; the deadline ran out before any was free",
+            waited = clock() - start
+            raise QueueTimeout(
+                f"waited {waited:.3f}s for one of {limiter.limit} concurrency slots to "
+                f"{call.endpoint}; the call's deadline ran out before one was free "
+                "(nothing was sent)",
                 protocol=call.protocol,
-                sent=False,
+                queue="concurrency",
+                waited=waited,
             ) from None
-        self._observer.on_concurrency_wait(call, clock() - start)
+        waited = clock() - start
+        call.attempt_deadline = min(call.attempt_deadline + waited, call.deadline)
+        self._observer.on_concurrency_wait(call, waited)
 
     async def _adaptive_attempt(self, limiter: Limiter, call: Call, next: Handler) -> Any:
         clock = self._clock
@@ -174,6 +229,12 @@ class Concurrency:
         return result
 
     def __repr__(self) -> str:
-        kind = "adaptive" if self.policy.adaptive else "fixed"
+        policy = self.policy
+        kind = "adaptive" if policy.adaptive else "fixed"
+        given = (
+            f"{policy.per_core} x each node's cores (fallback {policy.fallback_limit})"
+            if policy.sized_from_server
+            else str(policy.limit)
+        )
         limiters = ", ".join(f"{e}: {lim!r}" for e, lim in self._limiters.items())
-        return f"Concurrency({kind} limit {self.policy.limit}; {limiters or 'no traffic yet'})"
+        return f"Concurrency({kind} limit {given}; {limiters or 'no node sized or used yet'})"

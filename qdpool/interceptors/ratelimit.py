@@ -9,9 +9,11 @@ more than ``burst``, so at most ``burst + rate x t`` requests start in any ``t``
 seconds, the first second included.
 
 Each attempt takes one token (this interceptor sits below retry and hedge, so
-retries and hedges are paced too). The wait counts against the deadline: it is
-bounded by the attempt's deadline, and a call that runs out of time waiting
-fails with ``DeadlineExceeded`` and ``sent=False``.
+retries and hedges are paced too). The wait is the client's own queue: it counts
+against the call's deadline but not the attempt's ``per_try_timeout`` (the
+attempt's deadline moves later by the time waited), and a call that runs out of
+time waiting fails with ``QueueTimeout`` (a ``DeadlineExceeded``, ``sent=False``),
+which is never retried nor counted by the breaker.
 
 aiolimiter binds a limiter to the event loop that first uses it, so limiters
 are made lazily, inside the loop.
@@ -27,7 +29,7 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 
 from qdpool.call import Call
-from qdpool.errors import DeadlineExceeded
+from qdpool.errors import QueueTimeout
 from qdpool.events import NULL_OBSERVER, Observer
 from qdpool.pipeline import Handler
 from qdpool.policies import RateLimitPolicy
@@ -87,20 +89,23 @@ class RateLimit:
     async def _wait(self, limiter: AsyncLimiter, call: Call) -> None:
         clock = self._clock
         start = clock()
-        remaining = call.attempt_deadline - start
+        remaining = call.deadline - start
         try:
             if remaining <= 0:
                 raise TimeoutError
             async with asyncio.timeout(remaining):
                 await limiter.acquire()
         except TimeoutError:
-            raise DeadlineExceeded(
-                f"the deadline ran out waiting for the client's rate limit "
-                f"({self.policy.rate:g}/s)",
+            raise QueueTimeout(
+                f"the call's deadline ran out waiting for the client's rate limit "
+                f"({self.policy.rate:g}/s); nothing was sent",
                 protocol=call.protocol,
-                sent=False,
+                queue="rate limit",
+                waited=clock() - start,
             ) from None
-        self._observer.on_rate_limit_wait(call, clock() - start)
+        waited = clock() - start
+        call.attempt_deadline = min(call.attempt_deadline + waited, call.deadline)
+        self._observer.on_rate_limit_wait(call, waited)
 
     def __repr__(self) -> str:
         p = self.policy

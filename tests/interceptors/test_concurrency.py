@@ -16,7 +16,7 @@ from qdpool.events import NullObserver
 from qdpool.interceptors.concurrency import Concurrency, Limiter
 from qdpool.interceptors.retry import Retry
 from qdpool.pipeline import Pipeline
-from qdpool.policies import ConcurrencyPolicy, RetryPolicy
+from qdpool.policies import SERVER, ConcurrencyPolicy, RetryPolicy
 
 ENDPOINT = Endpoint("127.0.0.1")
 OTHER = Endpoint("127.0.0.2")
@@ -211,12 +211,52 @@ async def test_adaptive_interceptor_reacts_to_errors_and_latency() -> None:
 
 
 def test_policy_defaults_and_validation() -> None:
-    import os
+    policy = ConcurrencyPolicy()
+    assert policy.limit == SERVER and policy.sized_from_server
+    assert policy.limit_for(8) == 16  # 2 x the node's cores
+    assert policy.limit_for(None) == 64  # cores unknown: the fallback
+    assert policy.replace(per_core=3, fallback_limit=10).limit_for(None) == 10
+    assert policy.replace(per_core=3).limit_for(4) == 12
+    fixed = ConcurrencyPolicy(limit=5)
+    assert not fixed.sized_from_server and fixed.limit_for(8) == 5 and fixed.limit_for(None) == 5
+    adaptive = ConcurrencyPolicy(adaptive=True, min_limit=4, max_limit=20)
+    assert adaptive.limit_for(1) == 4 and adaptive.limit_for(64) == 20  # within the bounds
+    assert adaptive.limit_for(None) == 20
+    for bad in (
+        {"limit": 0},
+        {"limit": "auto"},
+        {"limit": True},
+        {"per_core": 0},
+        {"fallback_limit": 0},
+        {"limit": 5, "adaptive": True, "min_limit": 6},
+        {"backoff_ratio": 1.0},
+    ):
+        with pytest.raises(ValueError):
+            ConcurrencyPolicy(**bad)  # type: ignore[arg-type]
 
-    assert ConcurrencyPolicy().limit == 2 * (os.cpu_count() or 1)
+
+def test_a_limiter_starts_at_the_given_limit_or_the_fallback() -> None:
+    assert Limiter(ConcurrencyPolicy(limit=7)).limit == 7
+    sized = Limiter(ConcurrencyPolicy())
+    assert sized.limit == 64 and "fallback" in repr(sized)
+
+
+async def test_set_limit_resizes_a_node_and_lets_waiters_in() -> None:
+    gate = Gate()
+    concurrency = Concurrency(ConcurrencyPolicy())
+    limiter = concurrency.set_limit(ENDPOINT, 2, sized="2 x 1 cores (GET /telemetry)")
+    assert concurrency.limiter(ENDPOINT) is limiter and limiter.limit == 2
+    assert concurrency.limiter(OTHER).limit == 64  # a node not sized keeps the fallback
+    pipeline = Pipeline([concurrency], gate)
+    tasks = [asyncio.create_task(pipeline(make_call())) for _ in range(6)]  # type: ignore[arg-type]
+    await asyncio.sleep(0.01)
+    assert gate.in_flight == 2 and limiter.waiting == 4
+    assert concurrency.set_limit(ENDPOINT, 5, sized="given") is limiter
+    await asyncio.sleep(0)
+    assert gate.in_flight == 5 and limiter.waiting == 1  # the limit grew: three more went
+    assert "5/5 in flight, 1 waiting; limit given" in repr(limiter)
+    assert "2 x each node's cores (fallback 64)" in repr(concurrency)
+    gate.open.set()
+    await asyncio.gather(*tasks)
     with pytest.raises(ValueError):
-        ConcurrencyPolicy(limit=0)
-    with pytest.raises(ValueError):
-        ConcurrencyPolicy(limit=5, adaptive=True, min_limit=6)
-    with pytest.raises(ValueError):
-        ConcurrencyPolicy(backoff_ratio=1.0)
+        limiter.resize(0, "given")
