@@ -38,23 +38,35 @@ from qdpool.chain import default_chain
 from qdpool.config import PoolConfig
 from qdpool.dispatch import MAX_GRPC_MESSAGE, MAX_REST_BODY, Dispatch
 from qdpool.endpoint import Endpoint
-from qdpool.errors import ClientClosed, InvalidInput
+from qdpool.errors import ClientClosed, InvalidInput, NotFound
 from qdpool.events import Observer
 from qdpool.ingest import Progress, upload
 from qdpool.models import (
+    AliasDescription,
+    CollectionClusterInfo,
     CollectionInfo,
+    FacetHit,
     Filter,
     HealthInfo,
+    PointGroup,
     PointId,
     Record,
     ScoredPoint,
+    SearchMatrixOffsets,
+    SearchMatrixPair,
     SnapshotInfo,
     UpdateResult,
 )
+from qdpool.operations import aliases as _aliases
 from qdpool.operations import collections as _collections
+from qdpool.operations import indexes as _indexes
+from qdpool.operations import payload as _payload
 from qdpool.operations import points as _points
 from qdpool.operations import query as _query
 from qdpool.operations import raw as _raw
+from qdpool.operations import search as _search
+from qdpool.operations import snapshots as _snapshots
+from qdpool.operations import vectors as _vectors
 from qdpool.operations.spec import Operation
 from qdpool.pipeline import Interceptor, Pipeline
 from qdpool.policies import (
@@ -70,18 +82,23 @@ from qdpool.routing.balancer import BalancerPolicy
 from qdpool.routing.cluster import Cluster, NodeHealth, NodeSpec, parse_nodes
 from qdpool.routing.discovery import DiscoveryPolicy
 from qdpool.routing.ejection import EjectionPolicy
+from qdpool.sizing import size_from_server
 from qdpool.telemetry import Telemetry
 from qdpool.transport.base import Transport
 from qdpool.transport.grpc import GrpcTransport
+from qdpool.transport.http1 import Http1Transport
 from qdpool.transport.rest import AiohttpTransport
 from qdpool.transport.rest_httpx import HttpxTransport
 
 logger = logging.getLogger("qdpool")
 
 Protocol = Literal["rest", "grpc"]
-RestTransportName = Literal["aiohttp", "httpx"]
+RestTransportName = Literal["http1", "aiohttp", "httpx"]
 Consistency = int | Literal["majority", "quorum", "all"]
 Ordering = Literal["weak", "medium", "strong"]
+UpdateMode = Literal["upsert", "insert_only", "update_only"]
+PointsSelector = Iterable[PointId] | Mapping[str, Any]
+"""Point ids, or qdrant-client's ``PointIdsList`` / ``FilterSelector`` (their REST shapes)."""
 
 DEFAULT_URL = "http://localhost:6333"
 DEFAULT_TIMEOUT = 5.0
@@ -186,9 +203,10 @@ class Client:
             raise InvalidInput("protocol", f"{protocol!r} is not among protocols={self.protocols}")
         self.timeout = validate.timeout(timeout)
         self.pool_config = pool or PoolConfig()
-        if rest_transport not in ("aiohttp", "httpx"):
+        if rest_transport not in ("http1", "aiohttp", "httpx"):
             raise InvalidInput(
-                "rest_transport", f"must be 'aiohttp' or 'httpx', not {rest_transport!r}"
+                "rest_transport",
+                f"must be 'http1', 'aiohttp' or 'httpx', not {rest_transport!r}",
             )
         if httpx_client is not None:
             rest_transport = "httpx"
@@ -249,6 +267,8 @@ class Client:
             if transports is not None and telemetry_ is not None:
                 telemetry_.watch_pools(endpoint, self.transports, pool_config)
             self._protocol_set = frozenset(self.transports)
+        self._size_from_server = transports is None
+        """Read each node's cores at start (not through transports the caller gave)."""
         chain = default_chain(
             api_key=api_key,
             interceptors=interceptors,
@@ -300,6 +320,8 @@ class Client:
                 await self.cluster.start()
             for name, transport in self.transports.items():
                 await transport.start(verify=name == self.protocol)
+            if self._size_from_server:  # the concurrency limit: 2 x each node's cores
+                await size_from_server(self.pipeline, clock=self._clock)
         except BaseException:
             await self.close()
             raise
@@ -405,25 +427,51 @@ class Client:
         self,
         collection_name: str,
         *,
-        size: int,
+        vectors_config: Any = None,
+        size: int | None = None,
         distance: str = "Cosine",
         on_disk: bool | None = None,
+        sparse_vectors_config: Mapping[str, Any] | None = None,
         shard_number: int | None = None,
+        sharding_method: Literal["auto", "custom"] | None = None,
         replication_factor: int | None = None,
         write_consistency_factor: int | None = None,
         on_disk_payload: bool | None = None,
+        hnsw_config: Any = None,
+        optimizers_config: Any = None,
+        wal_config: Any = None,
+        quantization_config: Any = None,
+        strict_mode_config: Any = None,
+        metadata: Mapping[str, Any] | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> bool:
-        """Create a collection with one dense vector of ``size`` dimensions."""
+        """Create a collection.
+
+        Dense vectors: ``size=`` (with ``distance``, ``on_disk``) for one unnamed vector,
+        or ``vectors_config=`` with one ``VectorParams`` or a dict of named ones (size,
+        distance, on_disk, datatype, multivector_config, per-vector hnsw_config and
+        quantization_config), or neither for a collection without dense vectors.
+        ``sparse_vectors_config`` maps names to ``{"modifier": "idf", "index": {...}}``.
+        Every section takes Qdrant's REST JSON (dicts) or qdrant-client's models.
+        """
         body = _collections.create_collection_request(
+            vectors_config=vectors_config,
             size=size,
             distance=distance,
             on_disk=on_disk,
+            sparse_vectors_config=sparse_vectors_config,
             shard_number=shard_number,
+            sharding_method=sharding_method,
             replication_factor=replication_factor,
             write_consistency_factor=write_consistency_factor,
             on_disk_payload=on_disk_payload,
+            hnsw_config=hnsw_config,
+            optimizers_config=optimizers_config,
+            wal_config=wal_config,
+            quantization_config=quantization_config,
+            strict_mode_config=strict_mode_config,
+            metadata=metadata,
         )
         name = validate.collection_name(collection_name)
         return await self._run(ops.CREATE_COLLECTION, name, body, None, protocol, timeout)
@@ -467,20 +515,252 @@ class Client:
         name = validate.collection_name(collection_name)
         return await self._run(ops.DELETE_COLLECTION, name, None, None, protocol, timeout)
 
+    # ------------------------------------------------------------ collections, aliases, snapshots
+
+    async def update_collection(
+        self,
+        collection_name: str,
+        *,
+        optimizers_config: Any = None,
+        collection_params: Any = None,
+        vectors_config: Mapping[str, Any] | None = None,
+        hnsw_config: Any = None,
+        quantization_config: Any = None,
+        sparse_vectors_config: Mapping[str, Any] | None = None,
+        strict_mode_config: Any = None,
+        metadata: Mapping[str, Any] | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Change a collection's configuration; sections not given stay as they are.
+
+        ``vectors_config`` maps vector names (``""`` for the unnamed one) to changes
+        (``on_disk``, ``hnsw_config``, ``quantization_config``); ``collection_params``
+        takes ``replication_factor``, ``write_consistency_factor``, ``on_disk_payload``;
+        ``quantization_config="Disabled"`` switches quantization off.
+        """
+        body = _collections.update_collection_request(
+            vectors_config=vectors_config,
+            optimizers_config=optimizers_config,
+            collection_params=collection_params,
+            hnsw_config=hnsw_config,
+            quantization_config=quantization_config,
+            sparse_vectors_config=sparse_vectors_config,
+            strict_mode_config=strict_mode_config,
+            metadata=metadata,
+        )
+        name = validate.collection_name(collection_name)
+        return await self._run(ops.UPDATE_COLLECTION, name, body, None, protocol, timeout)
+
+    async def collection_cluster_info(
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> CollectionClusterInfo:
+        """Where the collection's shards are: on the peer that answers, and on others."""
+        name = validate.collection_name(collection_name)
+        return await self._run(ops.COLLECTION_CLUSTER_INFO, name, None, None, protocol, timeout)
+
+    async def update_collection_aliases(
+        self,
+        actions: Iterable[Any],
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Apply alias actions atomically, in order: all of them or none (the blue/green
+        switch: delete the alias from the old collection and create it on the new one in
+        one call). Each action is ``{"create_alias": {"collection_name", "alias_name"}}``,
+        ``{"rename_alias": {"old_alias_name", "new_alias_name"}}``,
+        ``{"delete_alias": {"alias_name"}}`` or qdrant-client's operation models."""
+        body = _aliases.update_aliases_request(actions)
+        return await self._run(ops.UPDATE_COLLECTION_ALIASES, None, body, None, protocol, timeout)
+
+    async def create_alias(
+        self,
+        collection_name: str,
+        alias_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Make ``alias_name`` another name of ``collection_name``."""
+        body = {"actions": [_aliases.create_alias_action(collection_name, alias_name)]}
+        return await self._run(ops.UPDATE_COLLECTION_ALIASES, None, body, None, protocol, timeout)
+
+    async def delete_alias(
+        self,
+        alias_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Remove an alias (the collection stays)."""
+        body = {"actions": [_aliases.delete_alias_action(alias_name)]}
+        return await self._run(ops.UPDATE_COLLECTION_ALIASES, None, body, None, protocol, timeout)
+
+    async def rename_alias(
+        self,
+        old_alias_name: str,
+        new_alias_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Rename an alias; it keeps pointing at the same collection."""
+        body = {"actions": [_aliases.rename_alias_action(old_alias_name, new_alias_name)]}
+        return await self._run(ops.UPDATE_COLLECTION_ALIASES, None, body, None, protocol, timeout)
+
+    async def get_aliases(
+        self, *, protocol: Protocol | None = None, timeout: float | None = None
+    ) -> list[AliasDescription]:
+        """Every alias on the server and its collection."""
+        return await self._run(ops.GET_ALIASES, None, None, None, protocol, timeout)
+
+    async def get_collection_aliases(
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[AliasDescription]:
+        """The aliases of one collection."""
+        name = validate.collection_name(collection_name)
+        return await self._run(ops.GET_COLLECTION_ALIASES, name, None, None, protocol, timeout)
+
+    async def delete_snapshot(
+        self,
+        collection_name: str,
+        snapshot_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Delete one of a collection's snapshots (``NotFound`` if there is none of that name)."""
+        name = validate.collection_name(collection_name)
+        path = {"snapshot_name": _snapshots.snapshot_name(snapshot_name)}
+        return await self._run(ops.DELETE_SNAPSHOT, name, None, None, protocol, timeout, path)
+
+    async def download_snapshot(
+        self,
+        collection_name: str,
+        snapshot_name: str,
+        path: str | os.PathLike[str],
+        *,
+        checksum: str | None = None,
+        timeout: float | None = None,
+    ) -> SnapshotInfo:
+        """Download a collection's snapshot to the file ``path``, its SHA-256 verified.
+
+        Without ``checksum`` the server's listing gives it (one more call). The file is
+        written only once the download is complete and verified. Over REST (Qdrant has
+        no gRPC download); the archive is held in memory while it is checked.
+        """
+        name = validate.collection_name(collection_name)
+        file_name = _snapshots.snapshot_name(snapshot_name)
+        listing = await self.list_snapshots(name, timeout=timeout)
+        listed = _listed_snapshot(listing, file_name, checksum)
+        data = await self._run(
+            ops.DOWNLOAD_SNAPSHOT, name, None, None, "rest", timeout, {"snapshot_name": file_name}
+        )
+        await asyncio.to_thread(_snapshots.write_verified, data, path, listed.checksum or "")
+        return listed
+
+    async def download_full_snapshot(
+        self,
+        snapshot_name: str,
+        path: str | os.PathLike[str],
+        *,
+        checksum: str | None = None,
+        timeout: float | None = None,
+    ) -> SnapshotInfo:
+        """``download_snapshot`` for a full-storage snapshot."""
+        file_name = _snapshots.snapshot_name(snapshot_name)
+        listed = _listed_snapshot(
+            await self.list_full_snapshots(timeout=timeout), file_name, checksum
+        )
+        data = await self._run(
+            ops.DOWNLOAD_FULL_SNAPSHOT,
+            None,
+            None,
+            None,
+            "rest",
+            timeout,
+            {"snapshot_name": file_name},
+        )
+        await asyncio.to_thread(_snapshots.write_verified, data, path, listed.checksum or "")
+        return listed
+
+    async def recover_snapshot(
+        self,
+        collection_name: str,
+        location: str,
+        *,
+        priority: Literal["no_sync", "snapshot", "replica"] | None = None,
+        checksum: str | None = None,
+        api_key: str | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> bool:
+        """Replace (or create) ``collection_name`` from a snapshot at ``location``, a URL or
+        ``file://`` path the *server* can read; ``checksum`` (SHA-256) is checked there.
+        Over REST (Qdrant has no gRPC method for it). Recovering from a local file by
+        upload is not offered yet."""
+        name = validate.collection_name(collection_name)
+        body = _snapshots.recover_request(
+            location=location, priority=priority, checksum=checksum, api_key=api_key
+        )
+        options = WAIT if validate.flag(wait, "wait") else NO_WAIT
+        return await self._run(ops.RECOVER_SNAPSHOT, name, body, options, "rest", timeout)
+
+    async def create_full_snapshot(
+        self, *, protocol: Protocol | None = None, timeout: float | None = None
+    ) -> SnapshotInfo:
+        """Snapshot the whole storage (every collection and the aliases)."""
+        return await self._run(ops.CREATE_FULL_SNAPSHOT, None, None, None, protocol, timeout)
+
+    async def list_full_snapshots(
+        self, *, protocol: Protocol | None = None, timeout: float | None = None
+    ) -> list[SnapshotInfo]:
+        """The full-storage snapshots."""
+        return await self._run(ops.LIST_FULL_SNAPSHOTS, None, None, None, protocol, timeout)
+
+    async def delete_full_snapshot(
+        self,
+        snapshot_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Delete a full-storage snapshot."""
+        path = {"snapshot_name": _snapshots.snapshot_name(snapshot_name)}
+        return await self._run(ops.DELETE_FULL_SNAPSHOT, None, None, None, protocol, timeout, path)
+
     # ------------------------------------------------------------ points
 
     async def upsert(
         self,
         collection_name: str,
-        points: Iterable[Any],
+        points: Iterable[Any] | Mapping[str, Any],
         *,
+        update_filter: Filter | None = None,
+        update_mode: UpdateMode | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
         """Insert or replace points: dicts ``{"id", "vector", "payload"}``, ``qdpool.Point``
-        or qdrant-client ``PointStruct``.
+        or qdrant-client ``PointStruct`` (or the column form ``{"ids", "vectors",
+        "payloads"}`` / qdrant-client ``Batch``). A vector is dense (a list or 1-D numpy
+        array), multi-dense (a list of lists or 2-D array), or named vectors ``{"name": ...}``
+        of those and of sparse ones ``{"indices": [...], "values": [...]}``.
+
+        ``update_filter``: an existing point is replaced only if it matches (new ids are
+        inserted). ``update_mode``: ``"upsert"`` (Qdrant's default), ``"insert_only"``
+        (existing points stay as they are) or ``"update_only"`` (only existing points change).
 
         Every point is checked before anything is sent. A batch too large for one request
         is split by encoded size into ordered requests once the protocol is final (REST:
@@ -489,7 +769,7 @@ class Client:
         completed. ``timeout`` covers all of them.
         """
         name = validate.collection_name(collection_name)
-        body = _points.upsert_request(points)
+        body = _points.upsert_request(points, update_filter=update_filter, update_mode=update_mode)
         options = self._write_options(wait, ordering)
         return await self._run(ops.UPSERT, name, body, options, protocol, timeout)
 
@@ -588,29 +868,47 @@ class Client:
     async def query_points(
         self,
         collection_name: str,
-        query: Any,
+        query: Any = None,
         *,
+        using: str | None = None,
+        prefetch: Any = None,
         filter: Filter | None = None,
+        params: Any = None,
         limit: int = 10,
         offset: int | None = None,
         with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
         with_vector: bool | Sequence[str] = False,
         score_threshold: float | None = None,
+        lookup_from: Any = None,
         consistency: Consistency | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[ScoredPoint]:
-        """Nearest points to ``query``: a dense vector (list or numpy array), or the id of a
-        stored point."""
+        """Qdrant's universal query (docs/index.md, "Queries and reads").
+
+        ``query`` is a dense vector (list or numpy array) or a stored point's id (the
+        nearest points to it), a sparse vector ``{"indices", "values"}``, a multivector,
+        or any of Qdrant's query objects (``{"nearest": ..., "mmr": ...}``,
+        ``{"recommend": ...}``, ``{"discover": ...}``, ``{"context": ...}``,
+        ``{"order_by": ...}``, ``{"fusion": "rrf"}``, ``{"rrf": {"k": 60}}``,
+        ``{"formula": ...}``, ``{"sample": "random"}``) as a dict or a qdrant-client model;
+        ``prefetch`` (one or a list, nested) feeds it candidates, as in hybrid search.
+        ``using`` names the vector, ``params`` the search parameters (``hnsw_ef``,
+        ``exact``, ``quantization``, ``indexed_only``), ``lookup_from`` the collection
+        example ids are read from."""
         name = validate.collection_name(collection_name)
         body = _query.query_request(
             query,
+            using=using,
+            prefetch=prefetch,
             filter=filter,
+            params=params,
             limit=limit,
             offset=offset,
             with_payload=with_payload,
             with_vector=with_vector,
             score_threshold=score_threshold,
+            lookup_from=lookup_from,
         )
         return await self._run(
             ops.QUERY_POINTS, name, body, _read_options(consistency), protocol, timeout
@@ -623,13 +921,18 @@ class Client:
         limit: int = 10,
         offset: PointId | None = None,
         filter: Filter | None = None,
+        order_by: str | Mapping[str, Any] | None = None,
         with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
         with_vector: bool | Sequence[str] = False,
         consistency: Consistency | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> tuple[list[Record], PointId | None]:
-        """One page of points in id order, and the offset of the next page (None at the end)."""
+        """One page of points in id order, and the offset of the next page (None at the end).
+
+        ``order_by`` (a payload key with a range index, or ``{"key", "direction":
+        "asc"/"desc", "start_from"}``) orders by that key instead; Qdrant then gives no
+        next offset (page on with ``start_from``)."""
         name = validate.collection_name(collection_name)
         body = _points.scroll_request(
             limit=limit,
@@ -637,6 +940,7 @@ class Client:
             filter=filter,
             with_payload=with_payload,
             with_vector=with_vector,
+            order_by=order_by,
         )
         return await self._run(
             ops.SCROLL, name, body, _read_options(consistency), protocol, timeout
@@ -672,6 +976,309 @@ class Client:
                 yield record
             if offset is None:
                 return
+
+    # ------------------------------------------------------------ queries and reads
+
+    async def query_batch_points(
+        self,
+        collection_name: str,
+        requests: Iterable[Any],
+        *,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[list[ScoredPoint]]:
+        """Several queries in one request: each a ``query_points`` body in Qdrant's REST
+        shape (``{"query", "prefetch", "using", "filter", "limit", ...}``) or a
+        qdrant-client ``QueryRequest``; one list of hits per request, in order."""
+        name = validate.collection_name(collection_name)
+        body = _search.query_batch_request(requests)
+        return await self._run(
+            ops.QUERY_BATCH_POINTS, name, body, _read_options(consistency), protocol, timeout
+        )
+
+    async def query_points_groups(
+        self,
+        collection_name: str,
+        group_by: str,
+        query: Any = None,
+        *,
+        using: str | None = None,
+        prefetch: Any = None,
+        filter: Filter | None = None,
+        params: Any = None,
+        limit: int = 10,
+        group_size: int = 3,
+        with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
+        with_vector: bool | Sequence[str] = False,
+        score_threshold: float | None = None,
+        with_lookup: str | Mapping[str, Any] | None = None,
+        lookup_from: Any = None,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[PointGroup]:
+        """``query_points`` grouped by the payload key ``group_by``: up to ``limit`` groups
+        of up to ``group_size`` hits; ``with_lookup`` (a collection name, or
+        ``{"collection", "with_payload", "with_vectors"}``) adds each group id's point
+        from that collection."""
+        name = validate.collection_name(collection_name)
+        body = _search.query_groups_request(
+            group_by,
+            query,
+            using=using,
+            prefetch=prefetch,
+            filter=filter,
+            params=params,
+            limit=limit,
+            group_size=group_size,
+            with_payload=with_payload,
+            with_vector=with_vector,
+            score_threshold=score_threshold,
+            with_lookup=with_lookup,
+            lookup_from=lookup_from,
+        )
+        return await self._run(
+            ops.QUERY_POINTS_GROUPS, name, body, _read_options(consistency), protocol, timeout
+        )
+
+    async def facet(
+        self,
+        collection_name: str,
+        key: str,
+        *,
+        filter: Filter | None = None,
+        limit: int = 10,
+        exact: bool = False,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[FacetHit]:
+        """The most frequent values of the indexed payload ``key`` (among points matching
+        ``filter``) with their counts; ``exact=True`` counts exactly."""
+        name = validate.collection_name(collection_name)
+        body = _search.facet_request(key, filter=filter, limit=limit, exact=exact)
+        return await self._run(ops.FACET, name, body, _read_options(consistency), protocol, timeout)
+
+    async def search_matrix_pairs(
+        self,
+        collection_name: str,
+        *,
+        filter: Filter | None = None,
+        limit: int = 3,
+        sample: int = 10,
+        using: str | None = None,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[SearchMatrixPair]:
+        """A sparse distance matrix as pairs: ``sample`` random points (matching
+        ``filter``), each with its ``limit`` nearest among the others."""
+        name = validate.collection_name(collection_name)
+        body = _search.matrix_request(filter=filter, sample=sample, limit=limit, using=using)
+        return await self._run(
+            ops.SEARCH_MATRIX_PAIRS, name, body, _read_options(consistency), protocol, timeout
+        )
+
+    async def search_matrix_offsets(
+        self,
+        collection_name: str,
+        *,
+        filter: Filter | None = None,
+        limit: int = 3,
+        sample: int = 10,
+        using: str | None = None,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> SearchMatrixOffsets:
+        """The same matrix as ``search_matrix_pairs``, in coordinate (offsets) form."""
+        name = validate.collection_name(collection_name)
+        body = _search.matrix_request(filter=filter, sample=sample, limit=limit, using=using)
+        return await self._run(
+            ops.SEARCH_MATRIX_OFFSETS, name, body, _read_options(consistency), protocol, timeout
+        )
+
+    # ------------------------------------------------------------ point writes, payload, indexes
+
+    async def update_vectors(
+        self,
+        collection_name: str,
+        points: Iterable[Any],
+        *,
+        update_filter: Filter | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Replace vectors of stored points: ``{"id", "vector"}`` dicts or qdrant-client
+        ``PointVectors``; named vectors not given keep their values. Every id must exist
+        (else nothing is written). ``update_filter``: only points matching it change."""
+        name = validate.collection_name(collection_name)
+        body = _vectors.update_vectors_request(points, update_filter=update_filter)
+        options = self._write_options(wait, ordering)
+        return await self._run(ops.UPDATE_VECTORS, name, body, options, protocol, timeout)
+
+    async def delete_vectors(
+        self,
+        collection_name: str,
+        vectors: Sequence[str],
+        *,
+        points: PointsSelector | None = None,
+        filter: Filter | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Remove the named ``vectors`` from the points given by ``points`` (ids) or
+        ``filter``; the points and their other vectors stay."""
+        name = validate.collection_name(collection_name)
+        body = _vectors.delete_vectors_request(vectors, points=points, filter=filter)
+        options = self._write_options(wait, ordering)
+        return await self._run(ops.DELETE_VECTORS, name, body, options, protocol, timeout)
+
+    async def set_payload(
+        self,
+        collection_name: str,
+        payload: Mapping[str, Any],
+        *,
+        points: PointsSelector | None = None,
+        filter: Filter | None = None,
+        key: str | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Merge ``payload`` into the payload of the points given by ``points`` (ids) or
+        ``filter``: the keys given are set, the others stay. With ``key`` (a path such as
+        ``"meta.owner"`` or ``"tags[0]"``), ``payload`` is merged into the object there."""
+        name = validate.collection_name(collection_name)
+        body = _payload.set_payload_request(payload, points=points, filter=filter, key=key)
+        options = self._write_options(wait, ordering)
+        return await self._run(ops.SET_PAYLOAD, name, body, options, protocol, timeout)
+
+    async def overwrite_payload(
+        self,
+        collection_name: str,
+        payload: Mapping[str, Any],
+        *,
+        points: PointsSelector | None = None,
+        filter: Filter | None = None,
+        key: str | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Replace the whole payload of the points given by ``points`` (ids) or ``filter``
+        with ``payload`` (at ``key``, if given)."""
+        name = validate.collection_name(collection_name)
+        body = _payload.set_payload_request(payload, points=points, filter=filter, key=key)
+        options = self._write_options(wait, ordering)
+        return await self._run(ops.OVERWRITE_PAYLOAD, name, body, options, protocol, timeout)
+
+    async def delete_payload(
+        self,
+        collection_name: str,
+        keys: Sequence[str],
+        *,
+        points: PointsSelector | None = None,
+        filter: Filter | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Remove the payload ``keys`` (paths such as ``"meta.owner"``) from the points given
+        by ``points`` (ids) or ``filter``."""
+        name = validate.collection_name(collection_name)
+        body = _payload.delete_payload_request(keys, points=points, filter=filter)
+        options = self._write_options(wait, ordering)
+        return await self._run(ops.DELETE_PAYLOAD, name, body, options, protocol, timeout)
+
+    async def clear_payload(
+        self,
+        collection_name: str,
+        *,
+        points: PointsSelector | None = None,
+        filter: Filter | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Remove the whole payload of the points given by ``points`` (ids) or ``filter``."""
+        name = validate.collection_name(collection_name)
+        body = _payload.clear_payload_request(points=points, filter=filter)
+        options = self._write_options(wait, ordering)
+        return await self._run(ops.CLEAR_PAYLOAD, name, body, options, protocol, timeout)
+
+    async def batch_update_points(
+        self,
+        collection_name: str,
+        update_operations: Sequence[Any],
+        *,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[UpdateResult]:
+        """Several writes in one request, applied in order: dicts in Qdrant's REST shapes
+        (``{"upsert": {"points": [...]}}``, ``{"delete": {"points": [...]}}``,
+        ``{"set_payload": {...}}``, ``overwrite_payload``, ``delete_payload``,
+        ``clear_payload``, ``update_vectors``, ``delete_vectors``) or qdrant-client's
+        ``UpsertOperation``, ``SetPayloadOperation`` and the like. Every operation is checked
+        first, on the client and again on the server, so a refused batch writes nothing.
+        Returns one result per operation."""
+        name = validate.collection_name(collection_name)
+        body = _points.batch_update_request(update_operations)
+        options = self._write_options(wait, ordering)
+        return await self._run(ops.BATCH_UPDATE_POINTS, name, body, options, protocol, timeout)
+
+    async def create_payload_index(
+        self,
+        collection_name: str,
+        field_name: str,
+        field_schema: Any,
+        *,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Index the payload key ``field_name`` so filters (and ``order_by``, facets) on it
+        are fast. ``field_schema``: a type (``"keyword"``, ``"integer"``, ``"float"``,
+        ``"bool"``, ``"geo"``, ``"datetime"``, ``"uuid"``, ``"text"``, or qdrant-client's
+        ``PayloadSchemaType``) or its parameters, e.g. ``{"type": "keyword", "is_tenant":
+        True}``, ``{"type": "integer", "lookup": False, "range": True}``, ``{"type": "text",
+        "tokenizer": "word", "lowercase": True, "min_token_len": 2, "stopwords": "english",
+        "stemmer": {"type": "snowball", "language": "english"}, "phrase_matching": True}``
+        (or qdrant-client's ``KeywordIndexParams``, ``TextIndexParams``...)."""
+        name = validate.collection_name(collection_name)
+        body = _indexes.create_payload_index_request(field_name, field_schema)
+        options = self._write_options(wait, ordering)
+        return await self._run(ops.CREATE_PAYLOAD_INDEX, name, body, options, protocol, timeout)
+
+    async def delete_payload_index(
+        self,
+        collection_name: str,
+        field_name: str,
+        *,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Drop the payload index of ``field_name`` (the payload values stay)."""
+        name = validate.collection_name(collection_name)
+        path = {"field_name": _indexes.field_name(field_name)}
+        options = self._write_options(wait, ordering)
+        return await self._run(
+            ops.DELETE_PAYLOAD_INDEX, name, None, options, protocol, timeout, path=path
+        )
 
     # ------------------------------------------------------------ snapshots, cluster, health
 
@@ -758,6 +1365,20 @@ class Client:
         return result
 
 
+def _listed_snapshot(
+    listing: list[SnapshotInfo], file_name: str, checksum: str | None
+) -> SnapshotInfo:
+    """The listing's entry for ``file_name``, with the checksum to verify its download by."""
+    found = next((s for s in listing if s.name == file_name), None)
+    if found is None:
+        raise NotFound(f"Snapshot {file_name} not found", protocol="rest", status=404)
+    if checksum is not None:
+        return SnapshotInfo(found.name, found.creation_time, found.size, checksum)
+    if not found.checksum:
+        raise InvalidInput("checksum", "the server lists none for this snapshot: give one")
+    return found
+
+
 def _read_options(consistency: Consistency | None) -> Options | None:
     if consistency is None:
         return None
@@ -793,8 +1414,12 @@ def _open_transports(
             transports["rest"] = HttpxTransport(
                 endpoint, pool, client=httpx_client, ssl_context=ssl_context, clock=clock
             )
-        else:
+        elif rest_transport == "aiohttp":
             transports["rest"] = AiohttpTransport(
+                endpoint, pool, ssl_context=ssl_context, clock=clock
+            )
+        else:
+            transports["rest"] = Http1Transport(
                 endpoint, pool, ssl_context=ssl_context, clock=clock
             )
     if "grpc" in protocols:
