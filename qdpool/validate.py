@@ -17,10 +17,17 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from qdpool.errors import InvalidInput
 from qdpool.models import Point, PointId
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+Dense: TypeAlias = "list[float] | NDArray[np.float32]"
+"""A checked dense vector: a list of floats, or a numpy array kept as float32."""
 
 DISTANCES = {"cosine": "Cosine", "euclid": "Euclid", "dot": "Dot", "manhattan": "Manhattan"}
 PROTOCOLS = ("rest", "grpc")
@@ -133,10 +140,14 @@ def point_ids(values: object, field: str = "ids") -> list[PointId]:
     return ids
 
 
-def vector(value: object, field: str = "vector") -> list[float]:
-    """A dense vector as a list of floats; rejects empty, non-numeric, NaN and infinite values."""
+def vector(value: object, field: str = "vector") -> Dense:
+    """A dense vector as a list of floats, or a numpy array as a C-contiguous float32 array
+    (no Python floats made: orjson and protobuf take the array's buffer as it is);
+    rejects empty, non-numeric, NaN and infinite values."""
+    if type(value) is not list and hasattr(value, "dtype") and hasattr(value, "ndim"):
+        return _array(value, field)
     if hasattr(value, "tolist") and not isinstance(value, list):
-        value = value.tolist()  # numpy arrays and the like
+        value = value.tolist()  # array-likes other than numpy's
     if not isinstance(value, list | tuple):
         raise InvalidInput(field, f"must be a list of floats, not {short(value)}")
     if not value:
@@ -154,6 +165,25 @@ def vector(value: object, field: str = "vector") -> list[float]:
             raise InvalidInput(f"{field}[{first}]", f"must be finite, got {value[first]!r}")
         raise InvalidInput(field, "values are too large to sum to a finite number")
     return value if isinstance(value, list) else list(value)
+
+
+def _array(value: Any, field: str) -> Dense:
+    import numpy as np  # loaded already: the caller made the array
+
+    if value.ndim != 1:
+        raise InvalidInput(field, f"must be a 1-D array, got {short(value)}")
+    if not value.size:
+        raise InvalidInput(field, "must not be empty")
+    if value.dtype.kind not in "fiu":
+        raise InvalidInput(field, f"must be an array of numbers, not of {value.dtype}")
+    with np.errstate(over="ignore"):  # the same array when it is one already
+        array: NDArray[np.float32] = np.ascontiguousarray(value, dtype=np.float32)
+    if not math.isfinite(float(array.sum(dtype=np.float64))):  # NaN and inf propagate
+        first = int(np.flatnonzero(~np.isfinite(array))[0])
+        given = float(value[first])
+        problem = "must be finite" if not math.isfinite(given) else "must fit in a float32"
+        raise InvalidInput(f"{field}[{first}]", f"{problem}, got {given!r}")
+    return array
 
 
 def _is_number(x: object) -> bool:
@@ -194,7 +224,7 @@ def one_vector(value: object, field: str) -> Any:
     return vector(value, field)
 
 
-def multivector(rows: list[Any], field: str) -> list[list[float]]:
+def multivector(rows: list[Any], field: str) -> list[Dense]:
     checked = [vector(row, f"{field}[{i}]") for i, row in enumerate(rows)]
     if not checked:
         raise InvalidInput(field, "must not be empty")
@@ -367,7 +397,7 @@ def filter_(value: object, field: str = "filter") -> dict[str, Any] | None:
     return checked if isinstance(checked, dict) else dict(checked)
 
 
-def query(value: object) -> list[float] | PointId:
+def query(value: object) -> Dense | PointId:
     """A query: a dense vector, or the id of a stored point to search like."""
     if isinstance(value, int | str | uuid.UUID) and not isinstance(value, bool):
         return point_id(value, "query")

@@ -59,7 +59,20 @@ def test_vectors(vector: object, field: str) -> None:
 def test_vector_accepts_tuples_and_arrays() -> None:
     np = pytest.importorskip("numpy")
     assert validate.vector((1.0, 2)) == [1.0, 2]
-    assert validate.vector(np.array([1.0, 2.0], dtype=np.float32)) == [1.0, 2.0]
+    kept = np.array([1.0, 2.0], dtype=np.float32)
+    assert validate.vector(kept) is kept  # a float32 array travels as it is (no float list)
+    converted = validate.vector(np.array([1, 2], dtype=np.int64))
+    assert converted.dtype == np.float32 and converted.tolist() == [1.0, 2.0]
+    with pytest.raises(InvalidInput, match=r"vector\[1\]: must be finite, got nan"):
+        validate.vector(np.array([1.0, np.nan, 3.0]))
+    with pytest.raises(InvalidInput, match=r"vector\[0\]: must fit in a float32, got 1e\+300"):
+        validate.vector(np.array([1e300, 1.0]))  # finite float64, infinite as float32
+    with pytest.raises(InvalidInput, match="must be a 1-D array"):
+        validate.vector(np.zeros((2, 2), dtype=np.float32))
+    with pytest.raises(InvalidInput, match="must not be empty"):
+        validate.vector(np.zeros(0, dtype=np.float32))
+    with pytest.raises(InvalidInput, match="array of numbers"):
+        validate.vector(np.array(["a", "b"]))
 
 
 def test_points_name_the_index_and_field() -> None:

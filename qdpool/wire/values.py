@@ -183,10 +183,25 @@ def _fill_ids(out: Any, ids: Any, path: str) -> None:
 def _fill_dense(out: Any, vector: Any, path: str) -> None:
     if isinstance(vector, str | bytes | Mapping):
         raise InvalidInput(path, "a dense vector must be a list of numbers")
+    if hasattr(vector, "dtype"):  # numpy: validate.vector made it a float32 array
+        out.MergeFromString(_packed_floats(vector))
+        return
     try:
         out.data.extend(vector)
     except (TypeError, ValueError):
         raise InvalidInput(path, "a dense vector must be a list of numbers") from None
+
+
+def _packed_floats(array: Any) -> bytes:
+    """``DenseVector.data`` (field 1, packed float32) straight from an array's buffer: a
+    copy of its bytes, where ``data.extend(array)`` converts each float on its own (~200x)."""
+    raw: bytes = array.astype("<f4", copy=False).tobytes()
+    size, head = len(raw), bytearray(b"\x0a")
+    while size > 0x7F:
+        head.append(0x80 | (size & 0x7F))
+        size >>= 7
+    head.append(size)
+    return bytes(head) + raw
 
 
 def _fill_vector(out: Any, vector: Any, path: str) -> None:
@@ -218,8 +233,9 @@ def _fill_sparse(out: Any, vector: Mapping[str, Any], path: str) -> None:
         out.indices.extend(vector["indices"])
     except (TypeError, ValueError):
         raise InvalidInput(f"{path}.indices", "expected unsigned 32-bit integers") from None
+    values = vector["values"]
     try:
-        out.values.extend(vector["values"])
+        out.values.extend(values.tolist() if hasattr(values, "dtype") else values)
     except (TypeError, ValueError):
         raise InvalidInput(f"{path}.values", "expected a list of numbers") from None
     if len(out.indices) != len(out.values):
