@@ -134,9 +134,9 @@ def parser() -> argparse.ArgumentParser:
     what.add_argument(
         "--only",
         type=_str_tuple,
-        default=("latency", "overhead", "ingest"),
-        help="stages: latency,overhead,ingest (the default) and tail (hedging, "
-        "benchmarks/tail_latency.py, opt-in)",
+        default=("latency", "overhead", "ingest", "cluster"),
+        help="stages: latency,overhead,ingest,cluster (the default; cluster is "
+        "benchmarks/cluster.py) and tail (hedging, benchmarks/tail_latency.py, opt-in)",
     )
     what.add_argument(
         "--loop",

@@ -88,6 +88,8 @@ def run(
                 failed |= any(i.error for i in rep.ingest)
     if "tail" in stages:
         failed |= _tail(settings)
+    if "cluster" in stages:
+        failed |= _cluster(settings)
     top = max(settings.concurrency)
     over = None if rep.overhead is None else rep.overhead.default_over_bare
     if rep.results or over is not None:
@@ -124,6 +126,19 @@ def _tail(settings: Settings) -> bool:
     _log("tail latency with hedging (benchmarks/tail_latency.py)")
     quick = ["--quick"] if settings.throughput_calls < Settings().throughput_calls else []
     return tail_latency.main(quick) != 0
+
+
+def _cluster(settings: Settings) -> bool:
+    """Three peers, one slowed by 20 ms: P2C vs round-robin vs one node; writes cluster.md."""
+    from benchmarks import cluster
+
+    _log("one client over three peers, one slowed by 20 ms (benchmarks/cluster.py)")
+    calls = settings.throughput_calls
+    seconds = 0.3 if calls <= Settings().tiny().throughput_calls else None
+    size = ["--quick"] if calls < Settings().throughput_calls else []
+    if seconds is not None:
+        size = ["--seconds", str(seconds)]
+    return cluster.main([*size, "--out", str(settings.out_dir)]) != 0
 
 
 def _latency(rep: report.Report, target: Target, settings: Settings) -> bool:

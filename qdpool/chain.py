@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from qdpool.events import Observer
 from qdpool.interceptors.auth import Auth
@@ -25,6 +26,9 @@ from qdpool.policies import (
     RetryPolicy,
 )
 from qdpool.telemetry import Telemetry, combine
+
+if TYPE_CHECKING:
+    from qdpool.routing.cluster import Cluster
 
 
 def default_chain(
@@ -43,14 +47,19 @@ def default_chain(
     observer: Observer | None,
     rng: random.Random | None,
     clock: Callable[[], float],
+    cluster: Cluster | None = None,
 ) -> list[Interceptor]:
-    """telemetry → users' → deadline → resilience (retry … concurrency) → attempt → auth."""
+    """telemetry → users' → deadline → resilience (retry … concurrency) → attempt → auth.
+
+    With a ``cluster``, its routing goes into the resilience part (``Cluster.chain``):
+    route scope above retry, route just above the breaker, fallback folded into route.
+    """
     head: list[Interceptor] = []
     if telemetry is not None:
         head.append(telemetry.call_interceptor)
         observer = combine(telemetry.observer, observer)
     chain: list[Interceptor] = [*head, *interceptors, Deadline(clock)]
-    chain += resilience_chain(
+    resilience = resilience_chain(
         retry=retry,
         retry_budget=retry_budget,
         breaker=breaker,
@@ -63,6 +72,7 @@ def default_chain(
         rng=rng,
         clock=clock,
     )
+    chain += cluster.chain(resilience) if cluster is not None else resilience
     if telemetry is not None:
         chain.append(telemetry.attempt_interceptor)
     if api_key is not None:

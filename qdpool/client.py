@@ -191,7 +191,8 @@ class Client:
         self.protocol: str = validate.protocol(protocol)
         if protocols is None:  # both, where the endpoint has an address for each
             grpc = endpoint.has_grpc or protocol == "grpc"  # the latter fails just below
-            protocols = ("rest", "grpc") if grpc else ("rest",)
+            both: tuple[Protocol, ...] = ("rest", "grpc") if grpc else ("rest",)
+            protocols = both
         self.protocols = tuple(validate.protocol(p) for p in protocols)
         if "grpc" in self.protocols and not endpoint.has_grpc:
             raise InvalidInput(
@@ -234,9 +235,9 @@ class Client:
 
         def transports_for(node: Endpoint) -> dict[str, Transport]:
             # A discovered or listed node without a gRPC address is reached over REST alone.
-            protocols = [p for p in protocols_ if p != "grpc" or node.has_grpc]
+            wanted = [p for p in protocols_ if p != "grpc" or node.has_grpc]
             made = _open_transports(
-                node, protocols, rest_transport, httpx_client, ssl_context, pool_config, clock
+                node, wanted, rest_transport, httpx_client, ssl_context, pool_config, clock
             )
             if telemetry_ is not None:
                 telemetry_.watch_pools(node, made, pool_config)

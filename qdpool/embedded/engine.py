@@ -195,6 +195,7 @@ class Engine:
         if handler is None:
             raise EngineError.internal(f"unknown operation {operation.name!r}")
         params = params or {}
+        _check_replica_options(operation, params)
         if operation.name in strict_mode.CHECKED and collection is not None:
             self._check_strict_mode(operation.name, collection, body, params)
         generation = self._replacements
@@ -546,6 +547,33 @@ def _wait(params: dict[str, str]) -> bool:
         ErrorKind.FORMAT,
         f"Query deserialize error: wait: provided string was not `true` or `false`: {value}",
     )
+
+
+def _check_replica_options(operation: Operation[Any], params: dict[str, str]) -> None:
+    """Honour ``consistency`` (reads) and ``ordering`` (writes) as a single node does.
+
+    This engine holds one replica of every shard, so every read consistency (a number of
+    replicas, majority, quorum, all) and every write ordering (weak, medium, strong) is
+    met by the one answer it gives, as on a single Qdrant node: the options are accepted
+    and change nothing. A value Qdrant could not parse is refused as Qdrant refuses it.
+    """
+    if "consistency" in operation.options:
+        value = params.get("consistency")
+        named = value in ("majority", "quorum", "all")
+        if value is not None and not named and not value.isdigit():
+            raise EngineError(
+                ErrorKind.FORMAT,
+                f"Query deserialize error: consistency: expected a number of replicas "
+                f"or one of `majority`, `quorum`, `all`: {value}",
+            )
+    if "ordering" in operation.options:
+        value = params.get("ordering")
+        if value is not None and value not in ("weak", "medium", "strong"):
+            raise EngineError(
+                ErrorKind.FORMAT,
+                f"Query deserialize error: unknown variant `{value}`, expected one of "
+                "`weak`, `medium`, `strong`",
+            )
 
 
 def _snapshot_name(params: dict[str, str]) -> str:
