@@ -10,13 +10,22 @@ import pytest
 
 from qdpool import operations as ops
 from qdpool.call import Call
+from qdpool.classify import QUEUED, classify
 from qdpool.endpoint import Endpoint
-from qdpool.errors import DeadlineExceeded, Unavailable
+from qdpool.errors import DeadlineExceeded, QueueTimeout, Unavailable
 from qdpool.events import NullObserver
+from qdpool.interceptors.breaker import Breaker
+from qdpool.interceptors.budget import RetryBudget
 from qdpool.interceptors.concurrency import Concurrency, Limiter
 from qdpool.interceptors.retry import Retry
 from qdpool.pipeline import Pipeline
-from qdpool.policies import SERVER, ConcurrencyPolicy, RetryPolicy
+from qdpool.policies import (
+    SERVER,
+    BreakerPolicy,
+    ConcurrencyPolicy,
+    RetryBudgetPolicy,
+    RetryPolicy,
+)
 
 ENDPOINT = Endpoint("127.0.0.1")
 OTHER = Endpoint("127.0.0.2")
@@ -260,3 +269,115 @@ async def test_set_limit_resizes_a_node_and_lets_waiters_in() -> None:
     await asyncio.gather(*tasks)
     with pytest.raises(ValueError):
         limiter.resize(0, "given")
+
+
+class FakeClock:
+    """An injected clock the handlers move on purpose (the waits themselves stay real)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_queue_wait_does_not_eat_the_per_try_timeout() -> None:
+    """The attempt that queued still gets its whole per-try timeout once it has a slot."""
+    clock = FakeClock()
+    release = asyncio.Event()
+    budgets: dict[str, float] = {}
+
+    async def handler(call: Call) -> Any:
+        if call.collection == "holder":
+            await release.wait()
+            clock.now += 0.4  # the holder took 0.4 s: longer than the other's per-try timeout
+        budgets[str(call.collection)] = call.attempt_deadline - clock()
+        return call.collection
+
+    retry = Retry(RetryPolicy(per_try_timeout=0.25), clock=clock)
+    concurrency = Concurrency(ConcurrencyPolicy(limit=1), clock=clock)
+    pipeline = Pipeline([retry, concurrency], handler)
+    holder = Call(ops.COUNT, "holder", "rest", {}, None, clock() + 1.0, ENDPOINT)
+    queued = Call(ops.COUNT, "queued", "rest", {}, None, clock() + 1.0, ENDPOINT)
+    tasks = [asyncio.create_task(pipeline(c)) for c in (holder, queued)]  # type: ignore[arg-type]
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await asyncio.gather(*tasks) == ["holder", "queued"]
+    assert budgets["queued"] == pytest.approx(0.25)  # not 0.25 - 0.4: the wait did not count
+    assert retry.retries == 0
+
+
+async def test_the_moved_attempt_deadline_never_passes_the_call_deadline() -> None:
+    clock = FakeClock()
+    release = asyncio.Event()
+    seen: list[float] = []
+
+    async def handler(call: Call) -> Any:
+        if call.collection == "holder":
+            await release.wait()
+            clock.now += 0.9
+        else:
+            seen.append(call.attempt_deadline - call.deadline)
+        return 1
+
+    retry = Retry(RetryPolicy(per_try_timeout=0.25), clock=clock)
+    pipeline = Pipeline([retry, Concurrency(ConcurrencyPolicy(limit=1), clock=clock)], handler)
+    holder = Call(ops.COUNT, "holder", "rest", {}, None, clock() + 5.0, ENDPOINT)
+    queued = Call(ops.COUNT, "queued", "rest", {}, None, clock() + 1.0, ENDPOINT)
+    tasks = [asyncio.create_task(pipeline(c)) for c in (holder, queued)]  # type: ignore[arg-type]
+    await asyncio.sleep(0.01)
+    release.set()
+    await asyncio.gather(*tasks)
+    assert seen == [0.0]  # 0.9 s waited + 0.25 s per try would end past the call's 1.0 s
+
+
+async def test_a_deadline_spent_in_the_queue_is_a_queue_timeout_not_retried_nor_counted() -> None:
+    """The recipe's failure: a queue wait must not spend retry budget or blame the node."""
+    gate = Gate()
+    budget = RetryBudget(RetryBudgetPolicy(ratio=0.2, min_per_second=0.0))
+    retry = Retry(RetryPolicy(per_try_timeout=0.02, base=0.001, cap=0.001), budget)
+    breaker = Breaker(BreakerPolicy(minimum_calls=1, failure_ratio=0.5))
+    concurrency = Concurrency(ConcurrencyPolicy(limit=1))
+    pipeline = Pipeline([retry, breaker, concurrency], gate)
+    holder = asyncio.create_task(pipeline(make_call()))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    balance = budget.balance
+    start = time.monotonic()
+    with pytest.raises(DeadlineExceeded) as caught:
+        await pipeline(make_call(timeout=0.1))
+    elapsed = time.monotonic() - start
+    error = caught.value
+    assert isinstance(error, QueueTimeout) and error.queue == "concurrency"
+    assert error.sent is False and error.status is None
+    assert 0.09 <= error.waited <= elapsed < 0.3  # the call's 0.1 s, not the 0.02 s per try
+    assert "waited 0.1" in str(error) and "for one of 1 concurrency slots to 127.0.0.1" in str(
+        error
+    )
+    assert classify(error) is QUEUED and not QUEUED.retryable and not QUEUED.counted
+    assert retry.retries == 0 and budget.exhausted == 0
+    assert budget.balance == pytest.approx(balance + 0.2)  # only the call's own deposit
+    assert breaker.state(ENDPOINT, "rest") == "closed"
+    assert "calls=0 failures=0" in repr(breaker.get(ENDPOINT, "rest"))
+    gate.open.set()
+    await holder
+    assert "calls=1 failures=0" in repr(breaker.get(ENDPOINT, "rest"))
+
+
+async def test_an_idempotent_call_out_of_time_in_the_queue_is_not_retried_by_default() -> None:
+    """Default policies, as a user has them: the queue wait ends the call, once."""
+    gate = Gate()
+    failed: list[tuple[BaseException, bool]] = []
+
+    class Seen(NullObserver):
+        def on_attempt_failed(self, call: Call, error: BaseException, will_retry: bool) -> None:
+            failed.append((error, will_retry))
+
+    retry = Retry(RetryPolicy(), RetryBudget(RetryBudgetPolicy()), observer=Seen())
+    pipeline = Pipeline([retry, Concurrency(ConcurrencyPolicy(limit=1))], gate)
+    holder = asyncio.create_task(pipeline(make_call()))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    with pytest.raises(QueueTimeout):
+        await pipeline(make_call(timeout=0.05))
+    assert [(type(e), again) for e, again in failed] == [(QueueTimeout, False)]
+    gate.open.set()
+    await holder
