@@ -55,7 +55,10 @@ def plain(value: Any) -> Any:
     """A qdrant-client (pydantic) model as Qdrant's REST JSON; anything else unchanged."""
     dump = getattr(value, "model_dump", None)
     if dump is not None and callable(dump) and not isinstance(value, type):
-        return dump(mode="json", exclude_none=True, by_alias=True)
+        try:
+            return dump(mode="json", exclude_none=True, by_alias=True)
+        except ValueError:  # a value pydantic cannot write as JSON (a numpy array or scalar)
+            return dump(mode="python", exclude_none=True, by_alias=True)
     return value
 
 

@@ -742,22 +742,8 @@ def retrieve_to_rest(message: Any) -> RestRequest:
     return message.collection_name, body, _read_params(message)
 
 
-def count_to_rest(message: Any) -> RestRequest:
-    refuse_unhandled(
-        message,
-        frozenset(("collection_name", "filter", "exact", "read_consistency", "timeout")),
-    )
-    body: dict[str, Any] = {}
-    if message.HasField("filter"):
-        body["filter"] = filter_from_pb(message.filter)
-    if message.HasField("exact"):
-        body["exact"] = message.exact
-    return message.collection_name, body, _read_params(message)
-
-
 __all__ = [
     "clear_payload_to_rest",
-    "count_to_rest",
     "create_field_index_to_rest",
     "decode_update_batch",
     "delete_field_index_to_rest",

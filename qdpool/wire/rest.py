@@ -71,6 +71,11 @@ def decode_update_result(result: Mapping[str, Any]) -> UpdateResult:
     return UpdateResult(result.get("operation_id"), str(result["status"]).lower())
 
 
+def decode_update_results(result: Any) -> list[UpdateResult]:
+    """A batch update's results, one per operation, in order."""
+    return [decode_update_result(r) for r in result]
+
+
 def snapshot_from_json(item: Mapping[str, Any]) -> SnapshotInfo:
     return SnapshotInfo(
         name=item["name"],
