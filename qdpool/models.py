@@ -79,19 +79,34 @@ class UpdateResult:
 
 @dataclass(frozen=True, slots=True)
 class VectorParams:
-    """The configuration of one dense vector."""
+    """The configuration of one dense vector space.
+
+    The nested sections (``hnsw_config`` overriding the collection's, ``quantization_config``
+    such as ``{"scalar": {"type": "int8"}}``, ``multivector_config``) are Qdrant's REST JSON
+    objects holding what the server reports; None where it reports none.
+    """
 
     size: int
     distance: Distance
     on_disk: bool | None = None
+    datatype: str | None = None
+    hnsw_config: Mapping[str, Any] | None = None
+    quantization_config: Mapping[str, Any] | None = None
+    multivector_config: Mapping[str, Any] | None = None
+    memory: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CollectionInfo:
-    """What ``get_collection`` reports: health, size and vector configuration.
+    """What ``get_collection`` reports: health, size and the whole configuration.
 
     ``vectors`` maps vector names to their parameters; the unnamed default
-    vector is under the key ``""``.
+    vector is under the key ``""``. The config sections (``hnsw_config``,
+    ``optimizer_config``, ``wal_config``, ``quantization_config``,
+    ``strict_mode_config``, ``metadata``) are Qdrant's REST JSON objects, converted
+    through the same protobuf messages on both protocols so that they compare equal
+    (float32 fields as their shortest decimal). ``optimizer_status`` is ``"ok"`` or the
+    optimizer's error text.
     """
 
     status: str
@@ -102,6 +117,18 @@ class CollectionInfo:
     shard_number: int = 1
     replication_factor: int = 1
     on_disk_payload: bool = True
+    write_consistency_factor: int = 1
+    sparse_vectors: Mapping[str, SparseVectorParams] = field(default_factory=dict)
+    payload_schema: Mapping[str, PayloadIndexInfo] = field(default_factory=dict)
+    hnsw_config: Mapping[str, Any] = field(default_factory=dict)
+    optimizer_config: Mapping[str, Any] = field(default_factory=dict)
+    wal_config: Mapping[str, Any] = field(default_factory=dict)
+    quantization_config: Mapping[str, Any] | None = None
+    strict_mode_config: Mapping[str, Any] | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    optimizer_status: str = "ok"
+    sharding_method: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +149,128 @@ class HealthInfo:
     title: str
     version: str
     commit: str | None = None
+
+
+# ------------------------------------------------------------ queries and reads
+
+
+@dataclass(frozen=True, slots=True)
+class PointGroup:
+    """One group of ``query_points_groups``: the group's value at ``group_by``, its best
+    hits, and the point of that id in the ``with_lookup`` collection (None without one, or
+    when the lookup collection has no such point)."""
+
+    id: int | str
+    hits: list[ScoredPoint]
+    lookup: Record | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FacetHit:
+    """One value of a payload key and the number of points (matching the filter) that have it."""
+
+    value: str | int | bool
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchMatrixPair:
+    """Two sampled points and the similarity score between them."""
+
+    a: PointId
+    b: PointId
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchMatrixOffsets:
+    """The distance matrix in coordinate form: entry ``k`` is the score between
+    ``ids[offsets_row[k]]`` and ``ids[offsets_col[k]]``."""
+
+    offsets_row: tuple[int, ...]
+    offsets_col: tuple[int, ...]
+    scores: tuple[float, ...]
+    ids: tuple[PointId, ...]
+
+
+# ------------------------------------------------------------ collections, aliases, snapshots
+
+
+@dataclass(frozen=True, slots=True)
+class SparseVectorParams:
+    """One sparse vector space: its index settings (REST JSON) and value ``modifier``
+    (``"none"`` or ``"idf"``)."""
+
+    index: Mapping[str, Any] | None = None
+    modifier: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadIndexInfo:
+    """One payload index in ``CollectionInfo.payload_schema``: its schema type, its
+    parameters (REST JSON, ``{"type": "keyword", "is_tenant": true}``) and points indexed."""
+
+    data_type: str
+    params: Mapping[str, Any] | None = None
+    points: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AliasDescription:
+    """An alias and the collection it points to."""
+
+    alias_name: str
+    collection_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocalShardInfo:
+    """A shard of the collection held by the peer that answered."""
+
+    shard_id: int
+    points_count: int
+    state: str
+    shard_key: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteShardInfo:
+    """A shard of the collection held by another peer."""
+
+    shard_id: int
+    peer_id: int
+    state: str
+    shard_key: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShardTransferInfo:
+    """A shard moving between peers (``from_peer`` -> ``to_peer``)."""
+
+    shard_id: int
+    from_peer: int
+    to_peer: int
+    sync: bool
+    to_shard_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReshardingInfo:
+    """A resharding operation in progress (``direction`` ``"up"`` or ``"down"``)."""
+
+    shard_id: int
+    peer_id: int
+    direction: str
+    shard_key: str | int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionClusterInfo:
+    """``collection_cluster_info``: where the collection's shards are, on this peer and others."""
+
+    peer_id: int
+    shard_count: int
+    local_shards: tuple[LocalShardInfo, ...] = ()
+    remote_shards: tuple[RemoteShardInfo, ...] = ()
+    shard_transfers: tuple[ShardTransferInfo, ...] = ()
+    resharding_operations: tuple[ReshardingInfo, ...] = ()

@@ -85,6 +85,8 @@ class Operation(Generic[R]):
             server's own work; the REST transports send what remains of the attempt.
         options: the request options (``Options`` fields) the operation takes.
         envelope: Qdrant wraps the answer in ``{"result": ...}`` (all but ``GET /``).
+        raw_answer: the REST answer is a file (a snapshot download): its bytes go to
+            ``decode_rest`` as they came, not parsed as JSON.
         split: cuts an oversized request into parts (upserts), or None.
         merge: combines the parts' results into the call's result.
     """
@@ -100,6 +102,7 @@ class Operation(Generic[R]):
     server_timeout: bool = False
     options: frozenset[str] = frozenset()
     envelope: bool = True
+    raw_answer: bool = False
     split: Splitter | None = None
     merge: Callable[[list[R]], R] | None = None
     rpc_method: str | None = field(init=False, repr=False)

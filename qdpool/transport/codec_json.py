@@ -129,6 +129,8 @@ def decode(call: Call, status: int, raw: bytes, retry_after: str | None) -> Any:
     if status >= 300:
         raise error_for(status, raw, retry_after)
     operation = call.operation
+    if operation.raw_answer:
+        return operation.decode_rest(raw)
     try:
         envelope = orjson.loads(raw)
         return operation.decode_rest(envelope["result"] if operation.envelope else envelope)

@@ -580,12 +580,13 @@ BAD_REQUESTS: list[tuple[str, Any, Any, str | None, str]] = [
     ("create_collection", {"vectors": {"a": {"size": 1}}}, None, "c", "vectors.a.distance"),
     (
         "create_collection",
-        {"vectors": {"size": 1, "distance": "Dot", "hnsw_config": {}}},
+        {"vectors": {"size": 1, "distance": "Dot", "hnsw_config": {"m": -1}}},
         None,
         "c",
-        "vectors.hnsw_config",
+        "vectors.hnsw_config.m",
     ),
-    ("create_collection", {"hnsw_config": {"m": 4}}, None, "c", "body.hnsw_config"),
+    ("create_collection", {"hnsw_config": {"mm": 4}}, None, "c", "hnsw_config.mm"),
+    ("create_collection", {"write_consistency_factor": "1"}, None, "c", "write_consistency_factor"),
     (
         "query_points",
         {"query": [1.0], "filter": {"must": [{"key": "a"}]}},
