@@ -20,6 +20,7 @@ from qdpool.call import Call
 from qdpool.errors import InvalidInput
 from qdpool.models import Filter, PointId, Record, UpdateResult
 from qdpool.operations.spec import GrpcCodec, Operation
+from qdpool.wire import query_ops as qo
 from qdpool.wire import requests as rq
 from qdpool.wire import responses as rs
 from qdpool.wire import rest
@@ -173,9 +174,9 @@ COUNT: Operation[int] = Operation(
     grpc=GrpcCodec(
         _pts.CountPoints,
         _pts.CountResponse,
-        rq.encode_count,
+        qo.encode_count,
         lambda m: int(m.result.count),
-        rq.count_to_rest,
+        qo.count_to_rest,
         rs.responder(_pts.CountResponse, rs.respond_count),
     ),
     server_timeout=True,
@@ -213,9 +214,9 @@ SCROLL: Operation[tuple[list[Record], PointId | None]] = Operation(
     grpc=GrpcCodec(
         _pts.ScrollPoints,
         _pts.ScrollResponse,
-        rq.encode_scroll,
+        qo.encode_scroll,
         rs.decode_scroll,
-        rq.scroll_to_rest,
+        qo.scroll_to_rest,
         rs.responder(_pts.ScrollResponse, rs.respond_scroll),
     ),
     server_timeout=True,
@@ -263,6 +264,7 @@ def scroll_request(
     filter: Filter | None,
     with_payload: Any,
     with_vector: Any,
+    order_by: Any = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "limit": validate.positive_int(limit, "limit"),
@@ -274,6 +276,8 @@ def scroll_request(
     checked = validate.filter_(filter)
     if checked is not None:
         body["filter"] = checked
+    if order_by is not None:
+        body["order_by"] = qo.check_order_by(validate.json_value(order_by, "order_by"))
     return body
 
 

@@ -149,11 +149,25 @@ def _fill_field_condition(out: Any, condition: Mapping[str, Any], path: str) -> 
             _fill_range(out, value, f"{path}.range")
         elif name == "values_count":
             _fill_values_count(out.values_count, value, f"{path}.values_count")
+        elif name == "geo_bounding_box":
+            _fill_geo_box(out.geo_bounding_box, value, f"{path}.geo_bounding_box")
+        elif name == "geo_radius":
+            _fill_geo_radius(out.geo_radius, value, f"{path}.geo_radius")
+        elif name == "geo_polygon":
+            _fill_geo_polygon(out.geo_polygon, value, f"{path}.geo_polygon")
+        elif name in ("is_empty", "is_null"):
+            if not isinstance(value, bool):
+                raise InvalidInput(f"{path}.{name}", "expected a bool")
+            setattr(out, name, value)
         else:
             raise InvalidInput(f"{path}.{name}", "unknown or unsupported field condition")
         predicates += 1
     if not predicates:
-        raise InvalidInput(path, "a field condition needs match, range or values_count")
+        raise InvalidInput(
+            path,
+            "a field condition needs match, range, geo_bounding_box, geo_radius, geo_polygon,"
+            " values_count, is_empty or is_null",
+        )
 
 
 def _fill_match(out: Any, match: Any, path: str) -> None:
@@ -237,6 +251,74 @@ def _fill_values_count(out: Any, bounds: Any, path: str) -> None:
         _fill_uint(out, key, value, f"{path}.{key}")
 
 
+def _fill_geo_point(out: Any, point: Any, path: str) -> None:
+    if not isinstance(point, Mapping) or set(point) != {"lon", "lat"}:
+        raise InvalidInput(path, 'expected {"lon": ..., "lat": ...}')
+    out.SetInParent()
+    for name in ("lon", "lat"):
+        value = point[name]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidInput(f"{path}.{name}", "expected a number")
+        setattr(out, name, value)
+
+
+def _object(value: Any, keys: frozenset[str], required: frozenset[str], path: str) -> Any:
+    if not isinstance(value, Mapping):
+        raise InvalidInput(path, f"expected an object with {', '.join(sorted(keys))}")
+    for key, item in value.items():
+        if key not in keys and item is not None:
+            raise InvalidInput(f"{path}.{key}", f"unknown key (expected {', '.join(sorted(keys))})")
+    for key in required:
+        if value.get(key) is None:
+            raise InvalidInput(f"{path}.{key}", "is required")
+    return value
+
+
+_BOX_KEYS = frozenset(("top_left", "bottom_right"))
+_RADIUS_KEYS = frozenset(("center", "radius"))
+_POLYGON_KEYS = frozenset(("exterior", "interiors"))
+_LINE_KEYS = frozenset(("points",))
+
+
+def _fill_geo_box(out: Any, box: Any, path: str) -> None:
+    _object(box, _BOX_KEYS, _BOX_KEYS, path)
+    out.SetInParent()
+    _fill_geo_point(out.top_left, box["top_left"], f"{path}.top_left")
+    _fill_geo_point(out.bottom_right, box["bottom_right"], f"{path}.bottom_right")
+
+
+def _fill_geo_radius(out: Any, radius: Any, path: str) -> None:
+    _object(radius, _RADIUS_KEYS, _RADIUS_KEYS, path)
+    out.SetInParent()
+    _fill_geo_point(out.center, radius["center"], f"{path}.center")
+    value = radius["radius"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(f"{path}.radius", "expected a number of meters")
+    out.radius = value
+
+
+def _fill_line(out: Any, line: Any, path: str) -> None:
+    _object(line, _LINE_KEYS, _LINE_KEYS, path)
+    points = line["points"]
+    if not isinstance(points, list | tuple):
+        raise InvalidInput(f"{path}.points", "expected a list of geo points")
+    out.SetInParent()
+    for index, point in enumerate(points):
+        _fill_geo_point(out.points.add(), point, f"{path}.points[{index}]")
+
+
+def _fill_geo_polygon(out: Any, polygon: Any, path: str) -> None:
+    _object(polygon, _POLYGON_KEYS, frozenset(("exterior",)), path)
+    out.SetInParent()
+    _fill_line(out.exterior, polygon["exterior"], f"{path}.exterior")
+    interiors = polygon.get("interiors")
+    if interiors is not None:
+        if not isinstance(interiors, list | tuple):
+            raise InvalidInput(f"{path}.interiors", "expected a list of line strings")
+        for index, line in enumerate(interiors):
+            _fill_line(out.interiors.add(), line, f"{path}.interiors[{index}]")
+
+
 # ---------------------------------------------------------------- pb -> dict
 
 
@@ -273,6 +355,8 @@ def _condition_from_pb(condition: Any) -> dict[str, Any]:
         return {"nested": {"key": nested.key, "filter": filter_from_pb(nested.filter)}}
     if kind == "has_vector":
         return {"has_vector": condition.has_vector.has_vector}
+    if kind is not None:  # declared by newer Qdrants (slice), not in 1.18's REST API
+        raise InvalidInput(f"filter.{kind}", "is not supported by qdpool's embedded server")
     raise InvalidInput("filter", "a condition has no kind set")
 
 
@@ -291,7 +375,36 @@ def _field_condition_from_pb(field: Any) -> dict[str, Any]:
     if field.HasField("values_count"):
         count = field.values_count
         result["values_count"] = {b: getattr(count, b) for b in _BOUNDS if count.HasField(b)}
+    if field.HasField("geo_bounding_box"):
+        box = field.geo_bounding_box
+        result["geo_bounding_box"] = {
+            "top_left": _geo_point_from_pb(box.top_left),
+            "bottom_right": _geo_point_from_pb(box.bottom_right),
+        }
+    if field.HasField("geo_radius"):
+        radius = field.geo_radius
+        result["geo_radius"] = {
+            "center": _geo_point_from_pb(radius.center),
+            "radius": radius.radius,
+        }
+    if field.HasField("geo_polygon"):
+        polygon = field.geo_polygon
+        result["geo_polygon"] = {
+            "exterior": _line_from_pb(polygon.exterior),
+            "interiors": [_line_from_pb(line) for line in polygon.interiors],
+        }
+    for flag in ("is_empty", "is_null"):
+        if field.HasField(flag):
+            result[flag] = getattr(field, flag)
     return result
+
+
+def _geo_point_from_pb(point: Any) -> dict[str, float]:
+    return {"lon": point.lon, "lat": point.lat}
+
+
+def _line_from_pb(line: Any) -> dict[str, Any]:
+    return {"points": [_geo_point_from_pb(p) for p in line.points]}
 
 
 def _match_from_pb(match: Any) -> dict[str, Any]:
@@ -312,4 +425,6 @@ def _match_from_pb(match: Any) -> dict[str, Any]:
         return {"except": list(match.except_integers.integers)}
     if kind in ("text", "phrase", "text_any"):
         return {kind: getattr(match, kind)}
+    if kind is not None:  # prefix, substring: newer than Qdrant 1.18
+        raise InvalidInput(f"filter.match.{kind}", "is not supported by qdpool's embedded server")
     raise InvalidInput("filter", "a match has no value set")
