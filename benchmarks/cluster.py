@@ -104,9 +104,9 @@ async def _run(
 ) -> Run:
     async with _client(cluster, nodes, strategy) as client:
         await _load(client, args.callers, min(0.5, args.seconds))  # warm connections, EWMA
-        before = {h.endpoint: h.attempts for h in client.node_health()}
+        before = {h.endpoint: h.attempts for h in await client.node_health()}
         latencies, failed = await _load(client, args.callers, args.seconds)
-        after = {h.endpoint: h.attempts for h in client.node_health()}
+        after = {h.endpoint: h.attempts for h in await client.node_health()}
     if before:
         names = {str(Endpoint.from_urls(p.rest_url, p.grpc_url)): str(p.id) for p in nodes}
         counts = {names[e]: after[e] - before[e] for e in after}

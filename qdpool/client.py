@@ -377,10 +377,11 @@ class Client:
         parts = ", ".join(repr(t) for t in self.transports.values())
         return f"<qdpool.Client {self.endpoint} default={self.protocol} {state}: {parts}>"
 
-    def node_health(self) -> list[NodeHealth]:
+    async def node_health(self) -> list[NodeHealth]:
         """Each node's routing state (state, latency, in flight, attempts, ejections).
 
-        Empty on a single-node client, which keeps no routing state.
+        Empty on a single-node client, which keeps no routing state. A coroutine so that
+        ``SyncClient`` reads the state on the event loop's thread, where it changes.
         """
         return self.cluster.health() if self.cluster is not None else []
 

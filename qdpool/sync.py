@@ -43,6 +43,7 @@ from qdpool.errors import ClientClosed, QdpoolError
 
 # <generated imports: tools/gen_sync.py>
 if TYPE_CHECKING:
+    import os
     import random
     import ssl
     from collections.abc import Iterable, Mapping, Sequence
@@ -53,17 +54,31 @@ if TYPE_CHECKING:
     from opentelemetry.metrics import MeterProvider
     from opentelemetry.trace import TracerProvider
 
-    from qdpool.client import Consistency, M, Ordering, Protocol, RestTransportName
+    from qdpool.client import (
+        Consistency,
+        M,
+        Ordering,
+        PointsSelector,
+        Protocol,
+        RestTransportName,
+        UpdateMode,
+    )
     from qdpool.config import PoolConfig
     from qdpool.events import Observer
     from qdpool.ingest import Progress
     from qdpool.models import (
+        AliasDescription,
+        CollectionClusterInfo,
         CollectionInfo,
+        FacetHit,
         Filter,
         HealthInfo,
+        PointGroup,
         PointId,
         Record,
         ScoredPoint,
+        SearchMatrixOffsets,
+        SearchMatrixPair,
         SnapshotInfo,
         UpdateResult,
     )
@@ -77,6 +92,10 @@ if TYPE_CHECKING:
         RetryBudgetPolicy,
         RetryPolicy,
     )
+    from qdpool.routing.balancer import BalancerPolicy
+    from qdpool.routing.cluster import NodeHealth, NodeSpec
+    from qdpool.routing.discovery import DiscoveryPolicy
+    from qdpool.routing.ejection import EjectionPolicy
     from qdpool.transport.base import Transport
 # </generated imports>
 
@@ -285,31 +304,67 @@ class SyncClient:
                     self._runner.submit(iterator.aclose()).result()
 
     # <generated methods: tools/gen_sync.py>
+    def node_health(
+        self,
+    ) -> list[NodeHealth]:
+        """Each node's routing state (state, latency, in flight, attempts, ejections).
+
+        Empty on a single-node client, which keeps no routing state. A coroutine so that
+        ``SyncClient`` reads the state on the event loop's thread, where it changes.
+        """
+        return self._run(self._client.node_health())
+
     def create_collection(
         self,
         collection_name: str,
         *,
-        size: int,
+        vectors_config: Any = None,
+        size: int | None = None,
         distance: str = "Cosine",
         on_disk: bool | None = None,
+        sparse_vectors_config: Mapping[str, Any] | None = None,
         shard_number: int | None = None,
+        sharding_method: Literal["auto", "custom"] | None = None,
         replication_factor: int | None = None,
         write_consistency_factor: int | None = None,
         on_disk_payload: bool | None = None,
+        hnsw_config: Any = None,
+        optimizers_config: Any = None,
+        wal_config: Any = None,
+        quantization_config: Any = None,
+        strict_mode_config: Any = None,
+        metadata: Mapping[str, Any] | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> bool:
-        """Create a collection with one dense vector of ``size`` dimensions."""
+        """Create a collection.
+
+        Dense vectors: ``size=`` (with ``distance``, ``on_disk``) for one unnamed vector,
+        or ``vectors_config=`` with one ``VectorParams`` or a dict of named ones (size,
+        distance, on_disk, datatype, multivector_config, per-vector hnsw_config and
+        quantization_config), or neither for a collection without dense vectors.
+        ``sparse_vectors_config`` maps names to ``{"modifier": "idf", "index": {...}}``.
+        Every section takes Qdrant's REST JSON (dicts) or qdrant-client's models.
+        """
         return self._run(
             self._client.create_collection(
                 collection_name,
+                vectors_config=vectors_config,
                 size=size,
                 distance=distance,
                 on_disk=on_disk,
+                sparse_vectors_config=sparse_vectors_config,
                 shard_number=shard_number,
+                sharding_method=sharding_method,
                 replication_factor=replication_factor,
                 write_consistency_factor=write_consistency_factor,
                 on_disk_payload=on_disk_payload,
+                hnsw_config=hnsw_config,
+                optimizers_config=optimizers_config,
+                wal_config=wal_config,
+                quantization_config=quantization_config,
+                strict_mode_config=strict_mode_config,
+                metadata=metadata,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -357,18 +412,249 @@ class SyncClient:
             self._client.delete_collection(collection_name, protocol=protocol, timeout=timeout)
         )
 
+    def update_collection(
+        self,
+        collection_name: str,
+        *,
+        optimizers_config: Any = None,
+        collection_params: Any = None,
+        vectors_config: Mapping[str, Any] | None = None,
+        hnsw_config: Any = None,
+        quantization_config: Any = None,
+        sparse_vectors_config: Mapping[str, Any] | None = None,
+        strict_mode_config: Any = None,
+        metadata: Mapping[str, Any] | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Change a collection's configuration; sections not given stay as they are.
+
+        ``vectors_config`` maps vector names (``""`` for the unnamed one) to changes
+        (``on_disk``, ``hnsw_config``, ``quantization_config``); ``collection_params``
+        takes ``replication_factor``, ``write_consistency_factor``, ``on_disk_payload``;
+        ``quantization_config="Disabled"`` switches quantization off.
+        """
+        return self._run(
+            self._client.update_collection(
+                collection_name,
+                optimizers_config=optimizers_config,
+                collection_params=collection_params,
+                vectors_config=vectors_config,
+                hnsw_config=hnsw_config,
+                quantization_config=quantization_config,
+                sparse_vectors_config=sparse_vectors_config,
+                strict_mode_config=strict_mode_config,
+                metadata=metadata,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def collection_cluster_info(
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> CollectionClusterInfo:
+        """Where the collection's shards are: on the peer that answers, and on others."""
+        return self._run(
+            self._client.collection_cluster_info(
+                collection_name, protocol=protocol, timeout=timeout
+            )
+        )
+
+    def update_collection_aliases(
+        self,
+        actions: Iterable[Any],
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Apply alias actions atomically, in order: all of them or none (the blue/green
+        switch: delete the alias from the old collection and create it on the new one in
+        one call). Each action is ``{"create_alias": {"collection_name", "alias_name"}}``,
+        ``{"rename_alias": {"old_alias_name", "new_alias_name"}}``,
+        ``{"delete_alias": {"alias_name"}}`` or qdrant-client's operation models.
+        """
+        return self._run(
+            self._client.update_collection_aliases(actions, protocol=protocol, timeout=timeout)
+        )
+
+    def create_alias(
+        self,
+        collection_name: str,
+        alias_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Make ``alias_name`` another name of ``collection_name``."""
+        return self._run(
+            self._client.create_alias(
+                collection_name, alias_name, protocol=protocol, timeout=timeout
+            )
+        )
+
+    def delete_alias(
+        self, alias_name: str, *, protocol: Protocol | None = None, timeout: float | None = None
+    ) -> bool:
+        """Remove an alias (the collection stays)."""
+        return self._run(self._client.delete_alias(alias_name, protocol=protocol, timeout=timeout))
+
+    def rename_alias(
+        self,
+        old_alias_name: str,
+        new_alias_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Rename an alias; it keeps pointing at the same collection."""
+        return self._run(
+            self._client.rename_alias(
+                old_alias_name, new_alias_name, protocol=protocol, timeout=timeout
+            )
+        )
+
+    def get_aliases(
+        self, *, protocol: Protocol | None = None, timeout: float | None = None
+    ) -> list[AliasDescription]:
+        """Every alias on the server and its collection."""
+        return self._run(self._client.get_aliases(protocol=protocol, timeout=timeout))
+
+    def get_collection_aliases(
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[AliasDescription]:
+        """The aliases of one collection."""
+        return self._run(
+            self._client.get_collection_aliases(collection_name, protocol=protocol, timeout=timeout)
+        )
+
+    def delete_snapshot(
+        self,
+        collection_name: str,
+        snapshot_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Delete one of a collection's snapshots (``NotFound`` if there is none of that name)."""
+        return self._run(
+            self._client.delete_snapshot(
+                collection_name, snapshot_name, protocol=protocol, timeout=timeout
+            )
+        )
+
+    def download_snapshot(
+        self,
+        collection_name: str,
+        snapshot_name: str,
+        path: str | os.PathLike[str],
+        *,
+        checksum: str | None = None,
+        timeout: float | None = None,
+    ) -> SnapshotInfo:
+        """Download a collection's snapshot to the file ``path``, its SHA-256 verified.
+
+        Without ``checksum`` the server's listing gives it (one more call). The file is
+        written only once the download is complete and verified. Over REST (Qdrant has
+        no gRPC download); the archive is held in memory while it is checked.
+        """
+        return self._run(
+            self._client.download_snapshot(
+                collection_name, snapshot_name, path, checksum=checksum, timeout=timeout
+            )
+        )
+
+    def download_full_snapshot(
+        self,
+        snapshot_name: str,
+        path: str | os.PathLike[str],
+        *,
+        checksum: str | None = None,
+        timeout: float | None = None,
+    ) -> SnapshotInfo:
+        """``download_snapshot`` for a full-storage snapshot."""
+        return self._run(
+            self._client.download_full_snapshot(
+                snapshot_name, path, checksum=checksum, timeout=timeout
+            )
+        )
+
+    def recover_snapshot(
+        self,
+        collection_name: str,
+        location: str,
+        *,
+        priority: Literal["no_sync", "snapshot", "replica"] | None = None,
+        checksum: str | None = None,
+        api_key: str | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> bool:
+        """Replace (or create) ``collection_name`` from a snapshot at ``location``, a URL or
+        ``file://`` path the *server* can read; ``checksum`` (SHA-256) is checked there.
+        Over REST (Qdrant has no gRPC method for it). Recovering from a local file by
+        upload is not offered yet.
+        """
+        return self._run(
+            self._client.recover_snapshot(
+                collection_name,
+                location,
+                priority=priority,
+                checksum=checksum,
+                api_key=api_key,
+                wait=wait,
+                timeout=timeout,
+            )
+        )
+
+    def create_full_snapshot(
+        self, *, protocol: Protocol | None = None, timeout: float | None = None
+    ) -> SnapshotInfo:
+        """Snapshot the whole storage (every collection and the aliases)."""
+        return self._run(self._client.create_full_snapshot(protocol=protocol, timeout=timeout))
+
+    def list_full_snapshots(
+        self, *, protocol: Protocol | None = None, timeout: float | None = None
+    ) -> list[SnapshotInfo]:
+        """The full-storage snapshots."""
+        return self._run(self._client.list_full_snapshots(protocol=protocol, timeout=timeout))
+
+    def delete_full_snapshot(
+        self, snapshot_name: str, *, protocol: Protocol | None = None, timeout: float | None = None
+    ) -> bool:
+        """Delete a full-storage snapshot."""
+        return self._run(
+            self._client.delete_full_snapshot(snapshot_name, protocol=protocol, timeout=timeout)
+        )
+
     def upsert(
         self,
         collection_name: str,
-        points: Iterable[Any],
+        points: Iterable[Any] | Mapping[str, Any],
         *,
+        update_filter: Filter | None = None,
+        update_mode: UpdateMode | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
         """Insert or replace points: dicts ``{"id", "vector", "payload"}``, ``qdpool.Point``
-        or qdrant-client ``PointStruct``.
+        or qdrant-client ``PointStruct`` (or the column form ``{"ids", "vectors",
+        "payloads"}`` / qdrant-client ``Batch``). A vector is dense (a list or 1-D numpy
+        array), multi-dense (a list of lists or 2-D array), or named vectors ``{"name": ...}``
+        of those and of sparse ones ``{"indices": [...], "values": [...]}``.
+
+        ``update_filter``: an existing point is replaced only if it matches (new ids are
+        inserted). ``update_mode``: ``"upsert"`` (Qdrant's default), ``"insert_only"``
+        (existing points stay as they are) or ``"update_only"`` (only existing points change).
 
         Every point is checked before anything is sent. A batch too large for one request
         is split by encoded size into ordered requests once the protocol is final (REST:
@@ -380,6 +666,8 @@ class SyncClient:
             self._client.upsert(
                 collection_name,
                 points,
+                update_filter=update_filter,
+                update_mode=update_mode,
                 wait=wait,
                 ordering=ordering,
                 protocol=protocol,
@@ -498,31 +786,49 @@ class SyncClient:
     def query_points(
         self,
         collection_name: str,
-        query: Any,
+        query: Any = None,
         *,
+        using: str | None = None,
+        prefetch: Any = None,
         filter: Filter | None = None,
+        params: Any = None,
         limit: int = 10,
         offset: int | None = None,
         with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
         with_vector: bool | Sequence[str] = False,
         score_threshold: float | None = None,
+        lookup_from: Any = None,
         consistency: Consistency | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[ScoredPoint]:
-        """Nearest points to ``query``: a dense vector (list or numpy array), or the id of a
-        stored point.
+        """Qdrant's universal query (docs/index.md, "Queries and reads").
+
+        ``query`` is a dense vector (list or numpy array) or a stored point's id (the
+        nearest points to it), a sparse vector ``{"indices", "values"}``, a multivector,
+        or any of Qdrant's query objects (``{"nearest": ..., "mmr": ...}``,
+        ``{"recommend": ...}``, ``{"discover": ...}``, ``{"context": ...}``,
+        ``{"order_by": ...}``, ``{"fusion": "rrf"}``, ``{"rrf": {"k": 60}}``,
+        ``{"formula": ...}``, ``{"sample": "random"}``) as a dict or a qdrant-client model;
+        ``prefetch`` (one or a list, nested) feeds it candidates, as in hybrid search.
+        ``using`` names the vector, ``params`` the search parameters (``hnsw_ef``,
+        ``exact``, ``quantization``, ``indexed_only``), ``lookup_from`` the collection
+        example ids are read from.
         """
         return self._run(
             self._client.query_points(
                 collection_name,
                 query,
+                using=using,
+                prefetch=prefetch,
                 filter=filter,
+                params=params,
                 limit=limit,
                 offset=offset,
                 with_payload=with_payload,
                 with_vector=with_vector,
                 score_threshold=score_threshold,
+                lookup_from=lookup_from,
                 consistency=consistency,
                 protocol=protocol,
                 timeout=timeout,
@@ -536,19 +842,26 @@ class SyncClient:
         limit: int = 10,
         offset: PointId | None = None,
         filter: Filter | None = None,
+        order_by: str | Mapping[str, Any] | None = None,
         with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
         with_vector: bool | Sequence[str] = False,
         consistency: Consistency | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> tuple[list[Record], PointId | None]:
-        """One page of points in id order, and the offset of the next page (None at the end)."""
+        """One page of points in id order, and the offset of the next page (None at the end).
+
+        ``order_by`` (a payload key with a range index, or ``{"key", "direction":
+        "asc"/"desc", "start_from"}``) orders by that key instead; Qdrant then gives no
+        next offset (page on with ``start_from``).
+        """
         return self._run(
             self._client.scroll(
                 collection_name,
                 limit=limit,
                 offset=offset,
                 filter=filter,
+                order_by=order_by,
                 with_payload=with_payload,
                 with_vector=with_vector,
                 consistency=consistency,
@@ -578,6 +891,410 @@ class SyncClient:
                 with_payload=with_payload,
                 with_vector=with_vector,
                 consistency=consistency,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def query_batch_points(
+        self,
+        collection_name: str,
+        requests: Iterable[Any],
+        *,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[list[ScoredPoint]]:
+        """Several queries in one request: each a ``query_points`` body in Qdrant's REST
+        shape (``{"query", "prefetch", "using", "filter", "limit", ...}``) or a
+        qdrant-client ``QueryRequest``; one list of hits per request, in order.
+        """
+        return self._run(
+            self._client.query_batch_points(
+                collection_name,
+                requests,
+                consistency=consistency,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def query_points_groups(
+        self,
+        collection_name: str,
+        group_by: str,
+        query: Any = None,
+        *,
+        using: str | None = None,
+        prefetch: Any = None,
+        filter: Filter | None = None,
+        params: Any = None,
+        limit: int = 10,
+        group_size: int = 3,
+        with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
+        with_vector: bool | Sequence[str] = False,
+        score_threshold: float | None = None,
+        with_lookup: str | Mapping[str, Any] | None = None,
+        lookup_from: Any = None,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[PointGroup]:
+        """``query_points`` grouped by the payload key ``group_by``: up to ``limit`` groups
+        of up to ``group_size`` hits; ``with_lookup`` (a collection name, or
+        ``{"collection", "with_payload", "with_vectors"}``) adds each group id's point
+        from that collection.
+        """
+        return self._run(
+            self._client.query_points_groups(
+                collection_name,
+                group_by,
+                query,
+                using=using,
+                prefetch=prefetch,
+                filter=filter,
+                params=params,
+                limit=limit,
+                group_size=group_size,
+                with_payload=with_payload,
+                with_vector=with_vector,
+                score_threshold=score_threshold,
+                with_lookup=with_lookup,
+                lookup_from=lookup_from,
+                consistency=consistency,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def facet(
+        self,
+        collection_name: str,
+        key: str,
+        *,
+        filter: Filter | None = None,
+        limit: int = 10,
+        exact: bool = False,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[FacetHit]:
+        """The most frequent values of the indexed payload ``key`` (among points matching
+        ``filter``) with their counts; ``exact=True`` counts exactly.
+        """
+        return self._run(
+            self._client.facet(
+                collection_name,
+                key,
+                filter=filter,
+                limit=limit,
+                exact=exact,
+                consistency=consistency,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def search_matrix_pairs(
+        self,
+        collection_name: str,
+        *,
+        filter: Filter | None = None,
+        limit: int = 3,
+        sample: int = 10,
+        using: str | None = None,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[SearchMatrixPair]:
+        """A sparse distance matrix as pairs: ``sample`` random points (matching
+        ``filter``), each with its ``limit`` nearest among the others.
+        """
+        return self._run(
+            self._client.search_matrix_pairs(
+                collection_name,
+                filter=filter,
+                limit=limit,
+                sample=sample,
+                using=using,
+                consistency=consistency,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def search_matrix_offsets(
+        self,
+        collection_name: str,
+        *,
+        filter: Filter | None = None,
+        limit: int = 3,
+        sample: int = 10,
+        using: str | None = None,
+        consistency: Consistency | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> SearchMatrixOffsets:
+        """The same matrix as ``search_matrix_pairs``, in coordinate (offsets) form."""
+        return self._run(
+            self._client.search_matrix_offsets(
+                collection_name,
+                filter=filter,
+                limit=limit,
+                sample=sample,
+                using=using,
+                consistency=consistency,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def update_vectors(
+        self,
+        collection_name: str,
+        points: Iterable[Any],
+        *,
+        update_filter: Filter | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Replace vectors of stored points: ``{"id", "vector"}`` dicts or qdrant-client
+        ``PointVectors``; named vectors not given keep their values. Every id must exist
+        (else nothing is written). ``update_filter``: only points matching it change.
+        """
+        return self._run(
+            self._client.update_vectors(
+                collection_name,
+                points,
+                update_filter=update_filter,
+                wait=wait,
+                ordering=ordering,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def delete_vectors(
+        self,
+        collection_name: str,
+        vectors: Sequence[str],
+        *,
+        points: PointsSelector | None = None,
+        filter: Filter | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Remove the named ``vectors`` from the points given by ``points`` (ids) or
+        ``filter``; the points and their other vectors stay.
+        """
+        return self._run(
+            self._client.delete_vectors(
+                collection_name,
+                vectors,
+                points=points,
+                filter=filter,
+                wait=wait,
+                ordering=ordering,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def set_payload(
+        self,
+        collection_name: str,
+        payload: Mapping[str, Any],
+        *,
+        points: PointsSelector | None = None,
+        filter: Filter | None = None,
+        key: str | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Merge ``payload`` into the payload of the points given by ``points`` (ids) or
+        ``filter``: the keys given are set, the others stay. With ``key`` (a path such as
+        ``"meta.owner"`` or ``"tags[0]"``), ``payload`` is merged into the object there.
+        """
+        return self._run(
+            self._client.set_payload(
+                collection_name,
+                payload,
+                points=points,
+                filter=filter,
+                key=key,
+                wait=wait,
+                ordering=ordering,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def overwrite_payload(
+        self,
+        collection_name: str,
+        payload: Mapping[str, Any],
+        *,
+        points: PointsSelector | None = None,
+        filter: Filter | None = None,
+        key: str | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Replace the whole payload of the points given by ``points`` (ids) or ``filter``
+        with ``payload`` (at ``key``, if given).
+        """
+        return self._run(
+            self._client.overwrite_payload(
+                collection_name,
+                payload,
+                points=points,
+                filter=filter,
+                key=key,
+                wait=wait,
+                ordering=ordering,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def delete_payload(
+        self,
+        collection_name: str,
+        keys: Sequence[str],
+        *,
+        points: PointsSelector | None = None,
+        filter: Filter | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Remove the payload ``keys`` (paths such as ``"meta.owner"``) from the points given
+        by ``points`` (ids) or ``filter``.
+        """
+        return self._run(
+            self._client.delete_payload(
+                collection_name,
+                keys,
+                points=points,
+                filter=filter,
+                wait=wait,
+                ordering=ordering,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def clear_payload(
+        self,
+        collection_name: str,
+        *,
+        points: PointsSelector | None = None,
+        filter: Filter | None = None,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Remove the whole payload of the points given by ``points`` (ids) or ``filter``."""
+        return self._run(
+            self._client.clear_payload(
+                collection_name,
+                points=points,
+                filter=filter,
+                wait=wait,
+                ordering=ordering,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def batch_update_points(
+        self,
+        collection_name: str,
+        update_operations: Sequence[Any],
+        *,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[UpdateResult]:
+        """Several writes in one request, applied in order: dicts in Qdrant's REST shapes
+        (``{"upsert": {"points": [...]}}``, ``{"delete": {"points": [...]}}``,
+        ``{"set_payload": {...}}``, ``overwrite_payload``, ``delete_payload``,
+        ``clear_payload``, ``update_vectors``, ``delete_vectors``) or qdrant-client's
+        ``UpsertOperation``, ``SetPayloadOperation`` and the like. Every operation is checked
+        first, on the client and again on the server, so a refused batch writes nothing.
+        Returns one result per operation.
+        """
+        return self._run(
+            self._client.batch_update_points(
+                collection_name,
+                update_operations,
+                wait=wait,
+                ordering=ordering,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def create_payload_index(
+        self,
+        collection_name: str,
+        field_name: str,
+        field_schema: Any,
+        *,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Index the payload key ``field_name`` so filters (and ``order_by``, facets) on it
+        are fast. ``field_schema``: a type (``"keyword"``, ``"integer"``, ``"float"``,
+        ``"bool"``, ``"geo"``, ``"datetime"``, ``"uuid"``, ``"text"``, or qdrant-client's
+        ``PayloadSchemaType``) or its parameters, e.g. ``{"type": "keyword", "is_tenant":
+        True}``, ``{"type": "integer", "lookup": False, "range": True}``, ``{"type": "text",
+        "tokenizer": "word", "lowercase": True, "min_token_len": 2, "stopwords": "english",
+        "stemmer": {"type": "snowball", "language": "english"}, "phrase_matching": True}``
+        (or qdrant-client's ``KeywordIndexParams``, ``TextIndexParams``...).
+        """
+        return self._run(
+            self._client.create_payload_index(
+                collection_name,
+                field_name,
+                field_schema,
+                wait=wait,
+                ordering=ordering,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def delete_payload_index(
+        self,
+        collection_name: str,
+        field_name: str,
+        *,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> UpdateResult:
+        """Drop the payload index of ``field_name`` (the payload values stay)."""
+        return self._run(
+            self._client.delete_payload_index(
+                collection_name,
+                field_name,
+                wait=wait,
+                ordering=ordering,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -677,12 +1394,12 @@ class SyncClient:
 
 # <generated connect_sync: tools/gen_sync.py>
 def connect_sync(
-    url: str | None = None,
+    url: str | Sequence[NodeSpec] | None = None,
     *,
     grpc_url: str | None = None,
     api_key: str | None = DEFAULT,
     protocol: Protocol = "rest",
-    protocols: Sequence[Protocol] = ("rest", "grpc"),
+    protocols: Sequence[Protocol] | None = None,
     timeout: float = 5.0,
     pool: PoolConfig | None = None,
     rest_transport: RestTransportName = "aiohttp",
@@ -705,6 +1422,10 @@ def connect_sync(
     tracer_provider: TracerProvider | None = None,
     meter_provider: MeterProvider | None = None,
     telemetry: bool = True,
+    discover: bool = False,
+    balancer: BalancerPolicy | None = None,
+    ejection: EjectionPolicy | None = DEFAULT,
+    discovery: DiscoveryPolicy | None = None,
 ) -> SyncClient:
     """A ``SyncClient`` for the Qdrant node at ``url``: ``connect()``'s options, blocking.
 
@@ -718,7 +1439,15 @@ def connect_sync(
 
         With no ``url``, ``QDRANT_URL`` is read (then ``http://localhost:6333``); with no
         ``api_key``, ``QDRANT_API_KEY``. The scheme alone decides TLS on both protocols.
-        The other options are ``Client``'s.
+        Without ``grpc_url``, gRPC is Qdrant's port 6334 on the same host only when the REST
+        URL uses Qdrant's port 6333 (or is a Qdrant Cloud URL); otherwise the client speaks REST
+        alone unless given ``grpc_url``.
+
+        For a cluster (docs/cluster.md), ``url`` is a list of nodes, each a REST URL (its
+        gRPC address derived as above) or a ``(rest_url, grpc_url)`` pair, and/or
+        ``discover=True`` reads the peers from ``GET /cluster`` of the nodes given;
+        ``balancer``, ``ejection`` and ``discovery`` are the routing policies. One API key
+        and the same TLS rule apply to every node. The other options are ``Client``'s.
 
         Use it as ``async with qdpool.connect(...) as client:``.
     """
@@ -745,6 +1474,9 @@ def connect_sync(
             tracer_provider=tracer_provider,
             meter_provider=meter_provider,
             telemetry=telemetry,
+            discover=discover,
+            balancer=balancer,
+            discovery=discovery,
             **_given(
                 api_key=api_key,
                 clock=clock,
@@ -752,6 +1484,7 @@ def connect_sync(
                 retry_budget=retry_budget,
                 breaker=breaker,
                 concurrency=concurrency,
+                ejection=ejection,
             ),
         )
     )
