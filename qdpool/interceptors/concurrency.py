@@ -40,6 +40,9 @@ from qdpool.events import NULL_OBSERVER, Observer
 from qdpool.pipeline import Handler
 from qdpool.policies import ConcurrencyPolicy
 
+_MIN_ATTEMPT_TIME = 0.001
+"""An attempt is not sent with less of the call's deadline left than this."""
+
 
 class Limiter:
     """A FIFO counting limiter whose limit may move while it is in use."""
@@ -206,7 +209,17 @@ class Concurrency:
                 queue="concurrency",
                 waited=waited,
             ) from None
-        waited = clock() - start
+        now = clock()
+        waited = now - start
+        if call.deadline - now < _MIN_ATTEMPT_TIME:  # a slot came, but too late to use it
+            limiter.release()
+            raise QueueTimeout(
+                f"waited {waited:.3f}s for one of {limiter.limit} concurrency slots to "
+                f"{call.endpoint}; one came with no time left to send (nothing was sent)",
+                protocol=call.protocol,
+                queue="concurrency",
+                waited=waited,
+            )
         call.attempt_deadline = min(call.attempt_deadline + waited, call.deadline)
         self._observer.on_concurrency_wait(call, waited)
 

@@ -381,3 +381,30 @@ async def test_an_idempotent_call_out_of_time_in_the_queue_is_not_retried_by_def
     assert [(type(e), again) for e, again in failed] == [(QueueTimeout, False)]
     gate.open.set()
     await holder
+
+
+async def test_a_slot_that_comes_with_no_time_left_is_not_used() -> None:
+    clock = FakeClock()
+    release = asyncio.Event()
+    sent: list[str] = []
+
+    async def handler(call: Call) -> Any:
+        sent.append(str(call.collection))
+        await release.wait()
+        clock.now += 2.0  # the holder outlived the queued call's whole deadline
+        return 1
+
+    concurrency = Concurrency(ConcurrencyPolicy(limit=1), clock=clock)
+    pipeline = Pipeline([concurrency], handler)
+    holder = Call(ops.COUNT, "holder", "rest", {}, None, clock() + 5.0, ENDPOINT)
+    queued = Call(ops.COUNT, "queued", "rest", {}, None, clock() + 1.0, ENDPOINT)
+    first = asyncio.create_task(pipeline(holder))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    second = asyncio.create_task(pipeline(queued))  # type: ignore[arg-type]
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await first == 1
+    with pytest.raises(QueueTimeout, match="no time left to send") as caught:
+        await second
+    assert caught.value.waited == pytest.approx(2.0) and caught.value.sent is False
+    assert sent == ["holder"] and concurrency.limiter(ENDPOINT).in_flight == 0
