@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import qdpool
 from qdpool.errors import Unauthenticated
+from qdpool.hybrid_demo import hybrid_search
 
 Protocol = Literal["rest", "grpc"]
 
@@ -215,6 +216,11 @@ async def run(args: argparse.Namespace) -> int:
                 print(await latency_table(client, points, protocols))
             for protocol in protocols:
                 await client.delete_collection(f"qdpool_demo_{protocol}")
+            print("\nhybrid search (dense + sparse prefetch, RRF, indexed filter, alias switch):")
+            hybrid = {p: await hybrid_search(client, p) for p in protocols}
+            for protocol, seen in hybrid.items():
+                print(f"  {protocol}: (id, version) before {seen['v1']}, after {seen['v2']}")
+            same = same and all(seen == hybrid["rest"] for seen in hybrid.values())
     if tracing is not None:
         print("\nspan tree:")
         print(tracing.render())
