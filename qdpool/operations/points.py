@@ -9,7 +9,7 @@ in order; ``merge`` reports ``acknowledged`` unless every part completed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ from qdpool.call import Call
 from qdpool.errors import InvalidInput
 from qdpool.models import Filter, PointId, Record, UpdateResult
 from qdpool.operations.spec import GrpcCodec, Operation
+from qdpool.wire import points_ops as po
 from qdpool.wire import query_ops as qo
 from qdpool.wire import requests as rq
 from qdpool.wire import responses as rs
@@ -46,8 +47,11 @@ def split_upsert(call: Call, limit: int) -> Iterator[Call]:
 
 def _rest_parts(call: Call, points: list[dict[str, Any]], cap: int) -> Iterator[Call]:
     # A point that alone exceeds the cap is refused before anything is sent when its
-    # vector alone shows it; the payload's share is found on the way.
-    limit = cap - len(_REST_HEAD) - len(_REST_TAIL)
+    # vector alone shows it; the payload's share is found on the way. Every part carries
+    # the body's other fields (``update_filter``, ``update_mode``) after its points.
+    extras = {k: v for k, v in call.body.items() if k != "points"}
+    tail = b"]," + orjson.dumps(extras)[1:] if extras else _REST_TAIL
+    limit = cap - len(_REST_HEAD) - len(tail)
     for i, point in enumerate(points):
         if _MIN_JSON_BYTES_PER_FLOAT * _float_count(point) > limit:
             raise _too_large(i, cap)
@@ -57,26 +61,27 @@ def _rest_parts(call: Call, points: list[dict[str, Any]], cap: int) -> Iterator[
         item = orjson.dumps(point, option=orjson.OPT_SERIALIZE_NUMPY)
         if len(item) + 1 > limit:
             raise _too_large(i, cap)
-        if len(body) + len(item) + len(_REST_TAIL) > cap and i > start:
-            body[-1:] = _REST_TAIL  # the last point's comma becomes the closing brackets
+        if len(body) + len(item) + len(tail) > cap and i > start:
+            body[-1:] = tail  # the last point's comma becomes the closing brackets
             encoded, body = bytes(body), bytearray(_REST_HEAD)
-            yield call.part({"points": points[start:i]}, encoded)
+            yield call.part({**extras, "points": points[start:i]}, encoded)
             start = i
         body += item
         body += b","
-    body[-1:] = _REST_TAIL
-    yield call.part({"points": points[start:]} if start else call.body, bytes(body))
+    body[-1:] = tail
+    yield call.part({**extras, "points": points[start:]} if start else call.body, bytes(body))
 
 
 def _grpc_parts(call: Call, points: list[dict[str, Any]], limit: int) -> Iterator[Call]:
+    extras = {k: v for k, v in call.body.items() if k != "points"}
     start, size = 0, 0
     for i, point in enumerate(points):
         cost = _proto_size_estimate(point)
         if size + cost > limit and i > start:
-            yield call.part({"points": points[start:i]}, None)
+            yield call.part({**extras, "points": points[start:i]}, None)
             start, size = i, 0
         size += cost
-    yield call.part({"points": points[start:]} if start else call.body, None)
+    yield call.part({**extras, "points": points[start:]} if start else call.body, None)
 
 
 def _float_count(point: dict[str, Any]) -> int:
@@ -132,9 +137,9 @@ UPSERT: Operation[UpdateResult] = Operation(
     grpc=GrpcCodec(
         _pts.UpsertPoints,
         _pts.PointsOperationResponse,
-        rq.encode_upsert,
+        po.encode_upsert,
         rs.decode_update_result,
-        rq.upsert_to_rest,
+        po.upsert_to_rest,
         rs.responder(_pts.PointsOperationResponse, rs.fill_update_result),
     ),
     server_timeout=True,
@@ -156,7 +161,7 @@ RETRIEVE: Operation[list[Record]] = Operation(
         _pts.GetResponse,
         rq.encode_retrieve,
         rs.decode_retrieve,
-        rq.retrieve_to_rest,
+        po.retrieve_to_rest,
         rs.responder(_pts.GetResponse, rs.respond_retrieve),
     ),
     server_timeout=True,
@@ -194,9 +199,9 @@ DELETE_POINTS: Operation[UpdateResult] = Operation(
     grpc=GrpcCodec(
         _pts.DeletePoints,
         _pts.PointsOperationResponse,
-        rq.encode_delete,
+        po.encode_delete,
         rs.decode_update_result,
-        rq.delete_to_rest,
+        po.delete_to_rest,
         rs.responder(_pts.PointsOperationResponse, rs.fill_update_result),
     ),
     server_timeout=True,
@@ -227,8 +232,72 @@ SCROLL: Operation[tuple[list[Record], PointId | None]] = Operation(
 # ---------------------------------------------------------------- requests
 
 
-def upsert_request(points: Iterable[Any], *, start: int = 0) -> dict[str, Any]:
-    return {"points": validate.points(points, start=start)}
+_UPDATE_MODES = ("upsert", "insert_only", "update_only")
+
+
+def upsert_request(
+    points: Iterable[Any] | Any,
+    *,
+    start: int = 0,
+    update_filter: Filter | None = None,
+    update_mode: str | None = None,
+) -> dict[str, Any]:
+    """``points``: a list of points (dicts, ``qdpool.Point``, qdrant-client ``PointStruct``)
+    or Qdrant's column form (``{"ids", "vectors", "payloads"}``, qdrant-client ``Batch``).
+    ``update_filter``: existing points are replaced only where they match it;
+    ``update_mode``: ``upsert`` (default), ``insert_only`` or ``update_only``."""
+    body: dict[str, Any] = {"points": validate.points(_as_points(points), start=start)}
+    if update_filter is not None:
+        body["update_filter"] = validate.filter_(update_filter, "update_filter")
+    if update_mode is not None:
+        body["update_mode"] = _update_mode(update_mode)
+    return body
+
+
+def _as_points(points: Any) -> Any:
+    """Qdrant's column form as a list of point dicts (others unchanged)."""
+    columns = validate.plain(points)
+    if not isinstance(columns, Mapping) or "ids" not in columns:
+        return points
+    unknown = set(columns) - {"ids", "vectors", "payloads"}
+    if unknown:
+        raise InvalidInput(
+            "points", f"unknown keys {sorted(unknown)}; expected ids, vectors, payloads"
+        )
+    ids = list(columns["ids"])
+    vectors = columns.get("vectors")
+    payloads = columns.get("payloads")
+    if isinstance(vectors, Mapping):
+        named = {name: list(column) for name, column in vectors.items()}
+        for name, column in named.items():
+            if len(column) != len(ids):
+                raise InvalidInput(
+                    f"points.vectors.{name}", f"has {len(column)} vectors for {len(ids)} ids"
+                )
+        per_point: list[Any] = [{n: c[i] for n, c in named.items()} for i in range(len(ids))]
+    else:
+        per_point = list(vectors) if vectors is not None else []
+        if len(per_point) != len(ids):
+            raise InvalidInput("points.vectors", f"has {len(per_point)} vectors for {len(ids)} ids")
+    if payloads is not None:
+        payloads = list(payloads)
+        if len(payloads) != len(ids):
+            raise InvalidInput(
+                "points.payloads", f"has {len(payloads)} payloads for {len(ids)} ids"
+            )
+    return [
+        {"id": point_id, "vector": per_point[i], "payload": payloads[i] if payloads else None}
+        for i, point_id in enumerate(ids)
+    ]
+
+
+def _update_mode(value: object) -> str:
+    mode = getattr(value, "value", value)  # qdrant-client's UpdateMode member
+    if mode not in _UPDATE_MODES:
+        raise InvalidInput(
+            "update_mode", f"must be upsert, insert_only or update_only, not {value!r}"
+        )
+    return str(mode)
 
 
 def retrieve_request(
@@ -292,13 +361,113 @@ GET_POINT: Operation[Any] = Operation(
     options=_READ,
 )
 
-BATCH_UPDATE_POINTS: Operation[Any] = Operation(
+
+def batch_update_request(operations: Iterable[Any]) -> dict[str, Any]:
+    """A list of writes in Qdrant's REST shapes (``{"upsert": {"points": [...]}}``,
+    ``{"set_payload": {"payload": ..., "points": [...]}}`` ...) or qdrant-client's
+    ``UpsertOperation``, ``SetPayloadOperation`` ..., each checked as its own method
+    checks it."""
+    if isinstance(operations, Mapping | str | bytes) or not isinstance(operations, Iterable):
+        raise InvalidInput("update_operations", "must be a list of operations")
+    checked = []
+    for index, operation in enumerate(operations):
+        path = f"update_operations[{index}]"
+        operation = validate.plain(operation)
+        if not isinstance(operation, Mapping) or len(operation) != 1:
+            raise InvalidInput(path, f"must be {{kind: body}} with a kind of {_BATCH_KINDS}")
+        ((kind, inner),) = operation.items()
+        build = _BATCH_BUILDERS.get(kind)
+        if build is None:
+            raise InvalidInput(f"{path}.{kind}", f"unknown operation; expected {_BATCH_KINDS}")
+        inner = validate.plain(inner)
+        if not isinstance(inner, Mapping):
+            raise InvalidInput(f"{path}.{kind}", "must be an object")
+        try:
+            checked.append({kind: build(dict(inner))})
+        except InvalidInput as exc:
+            raise InvalidInput(f"{path}.{kind}.{exc.field}", exc.problem) from None
+        except TypeError as exc:  # an unknown key became an unknown keyword argument
+            raise InvalidInput(f"{path}.{kind}", f"unknown field: {exc}") from None
+    if not checked:
+        raise InvalidInput("update_operations", "must not be empty")
+    return {"operations": checked}
+
+
+def _batch_upsert(body: dict[str, Any]) -> dict[str, Any]:
+    _only(body, {"points", "batch", "update_filter", "update_mode"})
+    if ("points" in body) == ("batch" in body):
+        raise InvalidInput("points", 'give exactly one of "points" or "batch"')
+    return upsert_request(
+        body["points"] if "points" in body else body["batch"],
+        update_filter=body.get("update_filter"),
+        update_mode=body.get("update_mode"),
+    )
+
+
+def _only(body: Mapping[str, Any], keys: set[str]) -> None:
+    unknown = set(body) - keys
+    if unknown:
+        raise InvalidInput(sorted(unknown)[0], f"unknown field; expected {', '.join(sorted(keys))}")
+
+
+def _selector_of(body: dict[str, Any], extra: set[str]) -> dict[str, Any]:
+    _only(body, {"points", "filter", *extra})
+    return {"points": body.get("points"), "filter": body.get("filter")}
+
+
+def _batch_builders() -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+    from qdpool.operations import payload, vectors
+
+    def set_payload(body: dict[str, Any]) -> dict[str, Any]:
+        where = _selector_of(body, {"payload", "key"})
+        return payload.set_payload_request(body.get("payload"), key=body.get("key"), **where)
+
+    def delete(body: dict[str, Any]) -> dict[str, Any]:
+        where = _selector_of(body, set())
+        return delete_request(ids=where["points"], filter=where["filter"])
+
+    def update_vectors(body: dict[str, Any]) -> dict[str, Any]:
+        _only(body, {"points", "update_filter"})
+        return vectors.update_vectors_request(
+            body.get("points", ()), update_filter=body.get("update_filter")
+        )
+
+    return {
+        "upsert": _batch_upsert,
+        "delete": delete,
+        "set_payload": set_payload,
+        "overwrite_payload": set_payload,
+        "delete_payload": lambda b: payload.delete_payload_request(
+            b.get("keys", ()), **_selector_of(b, {"keys"})
+        ),
+        "clear_payload": lambda b: payload.clear_payload_request(**_selector_of(b, set())),
+        "update_vectors": update_vectors,
+        "delete_vectors": lambda b: vectors.delete_vectors_request(
+            b.get("vector", ()), **_selector_of(b, {"vector"})
+        ),
+    }
+
+
+_BATCH_BUILDERS = _batch_builders()
+_BATCH_KINDS = ", ".join(_BATCH_BUILDERS)
+
+
+BATCH_UPDATE_POINTS: Operation[list[UpdateResult]] = Operation(
     "batch_update_points",
     "POST",
     _P + "/batch",
-    None,
+    "/qdrant.Points/UpdateBatch",
     idempotent=True,
     read=False,
-    decode_rest=rest.decode_any,
+    decode_rest=rest.decode_update_results,
+    grpc=GrpcCodec(
+        _pts.UpdateBatchPoints,
+        _pts.UpdateBatchResponse,
+        po.encode_update_batch,
+        po.decode_update_batch,
+        po.update_batch_to_rest,
+        rs.responder(_pts.UpdateBatchResponse, po.respond_update_batch),
+    ),
+    server_timeout=True,
     options=_WRITE,
 )
