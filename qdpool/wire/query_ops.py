@@ -803,8 +803,8 @@ def _expression_to_json(message: Any, path: str) -> Any:
 
 def _query_to_json(message: Any, path: str) -> Any:
     kind = message.WhichOneof("variant")
-    if kind == "nearest":
-        return {"nearest": _vector_input_to_json(message.nearest, f"{path}.nearest")}
+    if kind == "nearest":  # bare, as REST's simplest spelling (a vector or a point id)
+        return _vector_input_to_json(message.nearest, f"{path}.nearest")
     if kind == "nearest_with_mmr":
         mmr = message.nearest_with_mmr.mmr
         spec = {name: getattr(mmr, name) for name in ("diversity", "candidates_limit")}
