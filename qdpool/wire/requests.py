@@ -23,7 +23,6 @@ from qdpool.call import Call
 if TYPE_CHECKING:
     from qdpool.operations.spec import RestRequest
 from qdpool.errors import InvalidInput
-from qdpool.wire.enums import _DISTANCE_FROM_PB, _DISTANCE_TO_PB
 from qdpool.wire.filters import _fill_filter, filter_from_pb
 from qdpool.wire.values import (
     _fill_dense,
@@ -125,55 +124,6 @@ def _fill_with_vectors(out: Any, value: Any, path: str) -> None:
         out.include.names.extend(value)
     else:
         raise InvalidInput(path, "expected a bool or a list of vector names")
-
-
-_CREATE_KEYS = frozenset(("vectors", "shard_number", "replication_factor", "on_disk_payload"))
-_VECTOR_PARAM_KEYS = frozenset(("size", "distance", "on_disk"))
-
-
-def _fill_vector_params(out: Any, params: Any, path: str) -> None:
-    if not isinstance(params, Mapping):
-        raise InvalidInput(path, 'expected {"size": n, "distance": "..."}')
-    _check_keys(params, _VECTOR_PARAM_KEYS, path)
-    _fill_number(out, "size", params.get("size"), f"{path}.size")
-    distance = _DISTANCE_TO_PB.get(params.get("distance"))  # type: ignore[arg-type]
-    if distance is None:
-        raise InvalidInput(f"{path}.distance", "expected Cosine, Euclid, Dot or Manhattan")
-    out.distance = distance
-    on_disk = params.get("on_disk")
-    if on_disk is not None:
-        out.on_disk = bool(on_disk)
-
-
-def _fill_vectors_config(out: Any, vectors: Any, path: str) -> None:
-    if not isinstance(vectors, Mapping):
-        raise InvalidInput(path, "expected vector parameters or a map of named ones")
-    out.SetInParent()
-    if "size" in vectors and not isinstance(vectors["size"], Mapping):
-        _fill_vector_params(out.params, vectors, path)
-    else:
-        named = out.params_map
-        named.SetInParent()
-        for name, params in vectors.items():
-            _fill_vector_params(named.map[name], params, f"{path}.{name}")
-
-
-def encode_create_collection(call: Call) -> Any:
-    body = _body_of(call)
-    _check_keys(body, _CREATE_KEYS)
-    out = _col.CreateCollection(collection_name=_collection_of(call))
-    vectors = body.get("vectors")
-    if vectors is not None:
-        _fill_vectors_config(out.vectors_config, vectors, "vectors")
-    for name in ("shard_number", "replication_factor"):
-        value = body.get(name)
-        if value is not None:
-            _fill_number(out, name, value, name)
-    on_disk_payload = body.get("on_disk_payload")
-    if on_disk_payload is not None:
-        out.on_disk_payload = bool(on_disk_payload)
-    _apply_options(out, call, wait=False)
-    return out
 
 
 def encode_delete_collection(call: Call) -> Any:
@@ -485,32 +435,6 @@ def _selectors_to_body(message: Any, body: dict[str, Any]) -> None:
             body["with_vector"] = with_vector
 
 
-def _vector_params_to_json(params: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "size": params.size,
-        "distance": _DISTANCE_FROM_PB.get(params.distance, "UnknownDistance"),
-    }
-    if params.HasField("on_disk"):
-        result["on_disk"] = params.on_disk
-    return result
-
-
-def _vectors_config_to_json(config: Any) -> dict[str, Any]:
-    if config.WhichOneof("config") == "params":
-        return _vector_params_to_json(config.params)
-    return {name: _vector_params_to_json(p) for name, p in config.params_map.map.items()}
-
-
-def _create_collection_to_rest(message: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    if message.HasField("vectors_config"):
-        body["vectors"] = _vectors_config_to_json(message.vectors_config)
-    for name in ("shard_number", "replication_factor", "on_disk_payload"):
-        if message.HasField(name):
-            body[name] = getattr(message, name)
-    return body
-
-
 def _point_to_json(point: Any) -> dict[str, Any]:
     result: dict[str, Any] = {
         "id": point_id_from_pb(point.id),
@@ -635,27 +559,6 @@ def nothing_to_rest(message: Any) -> RestRequest:
 
 
 collection_only_to_rest = _collection_only
-
-
-def create_collection_to_rest(message: Any) -> RestRequest:
-    refuse_unhandled(
-        message,
-        frozenset(
-            (
-                "collection_name",
-                "vectors_config",
-                "shard_number",
-                "replication_factor",
-                "on_disk_payload",
-                "timeout",
-            )
-        ),
-    )
-    return (
-        message.collection_name,
-        _create_collection_to_rest(message),
-        _params_from(message, wait=False),
-    )
 
 
 def delete_collection_to_rest(message: Any) -> RestRequest:

@@ -10,26 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-from qdpool._proto import collections_pb2 as _col
 from qdpool._proto import points_pb2 as _pts
 from qdpool.errors import InvalidInput
 from qdpool.models import (
-    CollectionInfo,
     HealthInfo,
     PointId,
     Record,
     ScoredPoint,
     SnapshotInfo,
     UpdateResult,
-    VectorParams,
     as_float32,
 )
-from qdpool.wire.enums import _DISTANCE_FROM_PB, _DISTANCE_TO_PB
 from qdpool.wire.values import (
-    _fill_number,
     _fill_point_id,
     _fill_vectors,
     _timestamp_from_text,
@@ -41,14 +35,6 @@ from qdpool.wire.values import (
     vectors_output_from_pb,
 )
 
-_STATUS_TO_PB: dict[str, int] = {
-    "green": _col.Green,
-    "yellow": _col.Yellow,
-    "red": _col.Red,
-    "grey": _col.Grey,
-}
-_STATUS_FROM_PB: dict[int, str] = {v: k for k, v in _STATUS_TO_PB.items()}
-
 _UPDATE_STATUS_TO_PB: dict[str, int] = {
     "acknowledged": _pts.Acknowledged,
     "completed": _pts.Completed,
@@ -56,14 +42,6 @@ _UPDATE_STATUS_TO_PB: dict[str, int] = {
     "wait_timeout": _pts.WaitTimeout,
 }
 _UPDATE_STATUS_FROM_PB: dict[int, str] = {v: k for k, v in _UPDATE_STATUS_TO_PB.items()}
-
-_SCHEMA_TYPE_TO_PB: dict[str, int] = {
-    name.lower(): number
-    for name, number in _col.PayloadSchemaType.items()
-    if number != _col.UnknownType
-}
-_SCHEMA_TYPE_FROM_PB: dict[int, str] = {v: k for k, v in _SCHEMA_TYPE_TO_PB.items()}
-
 
 # ---------------------------------------------------------------- client: decode
 
@@ -91,39 +69,6 @@ def _update_result(message: Any) -> UpdateResult:
     return UpdateResult(
         result.operation_id if result.HasField("operation_id") else None,
         _UPDATE_STATUS_FROM_PB.get(result.status, "unknown"),
-    )
-
-
-def _vector_params_from_pb(params: Any) -> VectorParams:
-    return VectorParams(
-        params.size,
-        _DISTANCE_FROM_PB.get(params.distance, "UnknownDistance"),  # type: ignore[arg-type]
-        params.on_disk if params.HasField("on_disk") else None,
-    )
-
-
-def _collection_info(message: Any) -> CollectionInfo:
-    info = message.result
-    params = info.config.params
-    config = params.vectors_config
-    kind = config.WhichOneof("config")
-    if kind == "params":
-        vectors = {"": _vector_params_from_pb(config.params)}
-    elif kind == "params_map":
-        vectors = {name: _vector_params_from_pb(p) for name, p in config.params_map.map.items()}
-    else:
-        vectors = {}
-    return CollectionInfo(
-        status=_STATUS_FROM_PB.get(info.status, "unknown"),
-        points_count=info.points_count,
-        indexed_vectors_count=info.indexed_vectors_count,
-        segments_count=info.segments_count,
-        vectors=vectors,
-        shard_number=params.shard_number or 1,
-        replication_factor=params.replication_factor
-        if params.HasField("replication_factor")
-        else 1,
-        on_disk_payload=params.on_disk_payload,
     )
 
 
@@ -174,7 +119,6 @@ def decode_health(message: Any) -> HealthInfo:
 
 
 decode_update_result = _update_result
-decode_collection_info = _collection_info
 decode_scroll = _scroll
 
 
@@ -223,84 +167,6 @@ def _fill_snapshot(out: Any, item: Mapping[str, Any]) -> None:
         out.checksum = checksum
 
 
-def _vector_params_from_json(out: Any, raw: Mapping[str, Any]) -> None:
-    out.size = int(raw["size"])
-    out.distance = _DISTANCE_TO_PB.get(raw.get("distance"), 0)  # type: ignore[arg-type]
-    if raw.get("on_disk") is not None:
-        out.on_disk = bool(raw["on_disk"])
-
-
-def _fill_collection_info(out: Any, result: Mapping[str, Any]) -> None:
-    out.status = _STATUS_TO_PB.get(str(result.get("status", "")).lower(), 0)
-    optimizer = result.get("optimizer_status")
-    if optimizer == "ok":
-        out.optimizer_status.ok = True
-    elif isinstance(optimizer, Mapping):
-        out.optimizer_status.error = str(optimizer.get("error", ""))
-    for name in ("points_count", "indexed_vectors_count", "segments_count"):
-        value = result.get(name)
-        if value is not None:
-            setattr(out, name, int(value))
-    params = (result.get("config") or {}).get("params") or {}
-    target = out.config.params
-    out.config.SetInParent()
-    vectors = params.get("vectors")
-    if isinstance(vectors, Mapping):
-        config = target.vectors_config
-        config.SetInParent()
-        if "size" in vectors and not isinstance(vectors["size"], Mapping):
-            _vector_params_from_json(config.params, vectors)
-        else:
-            config.params_map.SetInParent()
-            for name, raw in vectors.items():
-                _vector_params_from_json(config.params_map.map[name], raw)
-    target.shard_number = int(params.get("shard_number") or 1)
-    if params.get("replication_factor") is not None:
-        target.replication_factor = int(params["replication_factor"])
-    target.on_disk_payload = bool(params.get("on_disk_payload", True))
-    config = result.get("config") or {}
-    for section in ("hnsw_config", "optimizer_config", "wal_config"):
-        if config.get(section) is not None:
-            _fill_config_section(getattr(out.config, section), config[section], section)
-    for key, schema in (result.get("payload_schema") or {}).items():
-        entry = out.payload_schema[key]
-        entry.data_type = _SCHEMA_TYPE_TO_PB.get(str(schema.get("data_type", "")).lower(), 0)
-        if schema.get("points") is not None:
-            entry.points = int(schema["points"])
-
-
-def _fill_config_section(out: Any, raw: Any, path: str) -> None:
-    """A REST ``config.{hnsw,optimizer,wal}_config`` object into its ``*ConfigDiff``.
-
-    Every declared field present (not null) in ``raw`` is copied; keys the message does
-    not declare are left out, as unknown fields would be on the wire.
-    """
-    if not isinstance(raw, Mapping):
-        raise InvalidInput(f"config.{path}", "expected an object")
-    out.SetInParent()
-    for field in out.DESCRIPTOR.fields:
-        value = raw.get(field.name)
-        if value is None:
-            continue
-        where = f"config.{path}.{field.name}"
-        if field.message_type is not None:  # OptimizersConfigDiff.max_optimization_threads
-            _fill_max_optimization_threads(getattr(out, field.name), value, where)
-        elif field.type == FieldDescriptor.TYPE_BOOL:
-            if not isinstance(value, bool):
-                raise InvalidInput(where, "expected a bool")
-            setattr(out, field.name, value)
-        else:
-            integer = field.type != FieldDescriptor.TYPE_DOUBLE
-            _fill_number(out, field.name, value, where, integer=integer)
-
-
-def _fill_max_optimization_threads(out: Any, value: Any, path: str) -> None:
-    if isinstance(value, str) and value.lower() == "auto":
-        out.setting = _col.MaxOptimizationThreads.Auto
-    else:
-        _fill_number(out, "value", value, path)
-
-
 def _fill_update_result(out: Any, result: Mapping[str, Any]) -> None:
     target = out.result
     target.SetInParent()
@@ -317,11 +183,6 @@ def _respond_list(out: Any, result: Any) -> None:
     add = out.collections.add
     for item in result["collections"]:
         add().name = item["name"]
-
-
-def _respond_get(out: Any, result: Any) -> None:
-    out.result.SetInParent()
-    _fill_collection_info(out.result, result)
 
 
 def _respond_exists(out: Any, result: Any) -> None:
@@ -389,7 +250,6 @@ def responder(
 fill_update_result = _fill_update_result
 respond_create = _respond_create
 respond_list = _respond_list
-respond_get = _respond_get
 respond_exists = _respond_exists
 respond_retrieve = _respond_retrieve
 respond_count = _respond_count
