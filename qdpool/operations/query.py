@@ -33,7 +33,7 @@ QUERY_POINTS: Operation[list[ScoredPoint]] = Operation(
         _pts.QueryPoints,
         _pts.QueryResponse,
         qo.encode_query,
-        qo.decode_query,
+        rs.decode_query,
         qo.query_to_rest,
         rs.responder(_pts.QueryResponse, rs.respond_query),
     ),

@@ -657,10 +657,6 @@ def encode_matrix(call: Call) -> Any:
 # ================================================================ client: reply -> typed result
 
 
-def decode_query(message: Any) -> list[ScoredPoint]:
-    return [_scored_point(p) for p in message.result]
-
-
 def decode_query_batch(message: Any) -> list[list[ScoredPoint]]:
     return [[_scored_point(p) for p in batch.result] for batch in message.result]
 

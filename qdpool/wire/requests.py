@@ -25,12 +25,9 @@ if TYPE_CHECKING:
 from qdpool.errors import InvalidInput
 from qdpool.wire.filters import _fill_filter, filter_from_pb
 from qdpool.wire.values import (
-    _fill_dense,
     _fill_ids,
-    _fill_number,
     _fill_point_id,
     _fill_vectors,
-    _floats,
     _within,
     payload_from_pb,
     payload_to_pb,
@@ -248,144 +245,6 @@ def _fill_selectors(out: Any, body: Mapping[str, Any], *, payload_default: bool 
         _fill_with_vectors(out.with_vectors, with_vector, "with_vector")
 
 
-def encode_count(call: Call) -> Any:
-    body = _body_of(call)
-    _check_keys(body, frozenset(("filter", "exact")))
-    out = _pts.CountPoints(collection_name=_collection_of(call))
-    if body.get("filter") is not None:
-        out.filter.SetInParent()
-        _fill_filter(out.filter, body["filter"], "filter")
-    exact = body.get("exact")
-    out.exact = True if exact is None else bool(exact)
-    _apply_options(out, call, wait=False)
-    return out
-
-
-_QUERY_KEYS = frozenset(
-    (
-        "query",
-        "using",
-        "filter",
-        "limit",
-        "offset",
-        "with_payload",
-        "with_vector",
-        "score_threshold",
-        "params",
-    )
-)
-_SEARCH_PARAM_KEYS = frozenset(("hnsw_ef", "exact", "quantization", "indexed_only"))
-_QUANTIZATION_KEYS = frozenset(("ignore", "rescore", "oversampling"))
-
-
-def _fill_search_params(out: Any, params: Any, path: str) -> None:
-    if not isinstance(params, Mapping):
-        raise InvalidInput(path, "expected an object")
-    _check_keys(params, _SEARCH_PARAM_KEYS, path)
-    out.SetInParent()
-    if params.get("hnsw_ef") is not None:
-        _fill_number(out, "hnsw_ef", params["hnsw_ef"], f"{path}.hnsw_ef")
-    for name in ("exact", "indexed_only"):
-        if params.get(name) is not None:
-            setattr(out, name, bool(params[name]))
-    quantization = params.get("quantization")
-    if quantization is not None:
-        qpath = f"{path}.quantization"
-        if not isinstance(quantization, Mapping):
-            raise InvalidInput(qpath, "expected an object")
-        _check_keys(quantization, _QUANTIZATION_KEYS, qpath)
-        target = out.quantization
-        target.SetInParent()
-        for name in ("ignore", "rescore"):
-            if quantization.get(name) is not None:
-                setattr(target, name, bool(quantization[name]))
-        if quantization.get("oversampling") is not None:
-            _fill_number(
-                target,
-                "oversampling",
-                quantization["oversampling"],
-                f"{qpath}.oversampling",
-                integer=False,
-            )
-
-
-def _search_params_to_json(params: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        name: getattr(params, name)
-        for name in ("hnsw_ef", "exact", "indexed_only")
-        if params.HasField(name)
-    }
-    if params.HasField("quantization"):
-        quantization = params.quantization
-        result["quantization"] = {
-            name: getattr(quantization, name)
-            for name in ("ignore", "rescore", "oversampling")
-            if quantization.HasField(name)
-        }
-    return result
-
-
-def _fill_query(out: Any, query: Any, path: str) -> None:
-    if isinstance(query, Mapping):
-        if set(query) == {"nearest"}:
-            _fill_query(out, query["nearest"], f"{path}.nearest")
-            return
-        raise InvalidInput(path, "only nearest queries (a vector or a point id) are supported")
-    nearest = out.nearest
-    if isinstance(query, int | str) and not isinstance(query, bool):
-        _fill_point_id(nearest.id, query, path)
-    else:
-        _fill_dense(nearest.dense, query, path)
-
-
-def encode_query(call: Call) -> Any:
-    body = _body_of(call)
-    _check_keys(body, _QUERY_KEYS)
-    out = _pts.QueryPoints(collection_name=_collection_of(call))
-    query = body.get("query")
-    if query is not None:
-        _fill_query(out.query, query, "query")
-    using = body.get("using")
-    if using is not None:
-        if not isinstance(using, str):
-            raise InvalidInput("using", "expected a vector name")
-        out.using = using
-    if body.get("filter") is not None:
-        _fill_filter(out.filter, body["filter"], "filter")
-        out.filter.SetInParent()
-    for name in ("limit", "offset"):
-        value = body.get(name)
-        if value is not None:
-            _fill_number(out, name, value, name)
-    search_params = body.get("params")
-    if search_params is not None:
-        _fill_search_params(out.params, search_params, "params")
-    threshold = body.get("score_threshold")
-    if threshold is not None:
-        _fill_number(out, "score_threshold", threshold, "score_threshold", integer=False)
-    _fill_selectors(out, body, payload_default=None)
-    _apply_options(out, call, wait=False)
-    return out
-
-
-def encode_scroll(call: Call) -> Any:
-    body = _body_of(call)
-    _check_keys(body, frozenset(("offset", "limit", "filter", "with_payload", "with_vector")))
-    out = _pts.ScrollPoints(collection_name=_collection_of(call))
-    if body.get("filter") is not None:
-        out.filter.SetInParent()
-        _fill_filter(out.filter, body["filter"], "filter")
-    offset = body.get("offset")
-    if offset is not None:
-        _fill_point_id(out.offset, offset, "offset")
-    limit = body.get("limit")
-    if limit is not None:
-        _fill_number(out, "limit", limit, "limit")
-    _fill_selectors(out, body, payload_default=True)
-    _apply_options(out, call, wait=False)
-    return out
-
-
 def named_request(cls: Any) -> Callable[[Call], Any]:
     def encode(call: Call) -> Any:
         return cls(collection_name=_collection_of(call))
@@ -462,63 +321,6 @@ def _retrieve_to_rest(message: Any) -> dict[str, Any]:
     return body
 
 
-def _count_to_rest(message: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    if message.HasField("filter"):
-        body["filter"] = filter_from_pb(message.filter)
-    if message.HasField("exact"):
-        body["exact"] = message.exact
-    return body
-
-
-def _query_to_rest(message: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    if message.HasField("query"):
-        query = message.query
-        if query.WhichOneof("variant") != "nearest":
-            raise InvalidInput("query", "only nearest queries are supported")
-        nearest = query.nearest
-        kind = nearest.WhichOneof("variant")
-        if kind == "dense":
-            body["query"] = _floats(nearest.dense.data)
-        elif kind == "id":
-            body["query"] = point_id_from_pb(nearest.id)
-        else:
-            raise InvalidInput("query.nearest", "expected a dense vector or a point id")
-    if message.HasField("using"):
-        body["using"] = message.using
-    if message.HasField("filter"):
-        body["filter"] = filter_from_pb(message.filter)
-    for name in ("limit", "offset"):
-        if message.HasField(name):
-            body[name] = getattr(message, name)
-    if message.HasField("params"):
-        body["params"] = _search_params_to_json(message.params)
-    if message.HasField("score_threshold"):
-        body["score_threshold"] = message.score_threshold
-    if message.HasField("with_payload"):
-        with_payload = _with_payload_from_pb(message.with_payload)
-        if with_payload is not None:
-            body["with_payload"] = with_payload
-    if message.HasField("with_vectors"):
-        with_vector = _with_vectors_from_pb(message.with_vectors)
-        if with_vector is not None:
-            body["with_vector"] = with_vector
-    return body
-
-
-def _scroll_to_rest(message: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    if message.HasField("offset"):
-        body["offset"] = point_id_from_pb(message.offset)
-    if message.HasField("limit"):
-        body["limit"] = message.limit
-    if message.HasField("filter"):
-        body["filter"] = filter_from_pb(message.filter)
-    _selectors_to_body(message, body)
-    return body
-
-
 # ---------------------------------------------------------------- server: never ignore a field
 
 
@@ -582,51 +384,6 @@ def retrieve_to_rest(message: Any) -> RestRequest:
     return message.collection_name, _retrieve_to_rest(message), _params_from(message, wait=False)
 
 
-def count_to_rest(message: Any) -> RestRequest:
-    refuse_unhandled(message, frozenset(("collection_name", "filter", "exact", "timeout")))
-    return message.collection_name, _count_to_rest(message), _params_from(message, wait=False)
-
-
 def delete_to_rest(message: Any) -> RestRequest:
     refuse_unhandled(message, frozenset(("collection_name", "wait", "points", "timeout")))
     return message.collection_name, _delete_to_rest(message), _params_from(message, wait=True)
-
-
-def query_to_rest(message: Any) -> RestRequest:
-    refuse_unhandled(message, _QUERY_FIELDS)
-    return message.collection_name, _query_to_rest(message), _params_from(message, wait=False)
-
-
-_QUERY_FIELDS = frozenset(
-    (
-        "collection_name",
-        "query",
-        "using",
-        "filter",
-        "params",
-        "score_threshold",
-        "limit",
-        "offset",
-        "with_vectors",
-        "with_payload",
-        "timeout",
-    )
-)
-
-
-def scroll_to_rest(message: Any) -> RestRequest:
-    refuse_unhandled(
-        message,
-        frozenset(
-            (
-                "collection_name",
-                "filter",
-                "offset",
-                "limit",
-                "with_payload",
-                "with_vectors",
-                "timeout",
-            )
-        ),
-    )
-    return message.collection_name, _scroll_to_rest(message), _params_from(message, wait=False)
