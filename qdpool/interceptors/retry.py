@@ -9,7 +9,9 @@ For each attempt the interceptor sets ``call.attempt`` (0, 1, 2, ...) and
 ``call.attempt_deadline = min(now + per_try_timeout, call.deadline)``. A retry
 is given up, and the last error raised, when
 
-* the failure is not transient (4xx, INVALID_ARGUMENT, server errors, ...);
+* the failure is not transient (4xx, INVALID_ARGUMENT, server errors, ...), or
+  is the client's own: a ``QueueTimeout`` (the deadline ran out waiting for a
+  concurrency slot or a rate-limit token) is never retried and costs no budget;
 * the operation is not idempotent and the request may have reached the server;
 * ``max_attempts`` is reached;
 * the backoff (or the server's ``Retry-After``) would end past the call's deadline;
