@@ -468,16 +468,45 @@ def _stopwords_from_json(out: Any, raw: Any, path: str, strict: bool) -> None:
 def _stemmer_to_json(message: Any, path: str, strict: bool) -> Any:
     if message.WhichOneof("stemming_params") == "snowball":
         return {"type": "snowball", "language": message.snowball.language}
+    if message.WhichOneof("stemming_params") == "disabled":
+        return {"type": "none"}
     return None
 
 
 def _stemmer_from_json(out: Any, raw: Any, path: str, strict: bool) -> None:
-    if not isinstance(raw, Mapping) or raw.get("type") != "snowball":
-        raise InvalidInput(path, 'expected {"type": "snowball", "language": "..."}')
+    kind = raw.get("type") if isinstance(raw, Mapping) else None
+    if kind == "none":
+        out.disabled.SetInParent()
+        return
+    if kind != "snowball":
+        raise InvalidInput(
+            path, 'expected {"type": "snowball", "language": "..."} or {"type": "none"}'
+        )
     language = raw.get("language")
     if not isinstance(language, str):
         raise InvalidInput(_join(path, "language"), "expected a string")
     out.snowball.language = language
+
+
+def _presence_to_json(message: Any, path: str, strict: bool) -> Any:
+    return True
+
+
+def _presence_from_json(out: Any, raw: Any, path: str, strict: bool) -> None:
+    """An empty message whose presence is the setting (keyword ``prefix``): REST's bool."""
+    if not isinstance(raw, bool):
+        raise InvalidInput(path, "expected a bool")
+    if raw:
+        out.SetInParent()
+
+
+def _scoring_from_json(out: Any, raw: Any, path: str, strict: bool) -> None:
+    """``scoring``: ``true`` for BM25's defaults, ``false`` for none, or the object."""
+    if isinstance(raw, bool):
+        if raw:
+            out.SetInParent()
+        return
+    _fields_from_json(out, raw, path, strict, skip=frozenset())
 
 
 def _shard_key_to_json(message: Any, path: str, strict: bool) -> Any:
@@ -527,6 +556,7 @@ _TO_JSON: dict[str, Callable[[Any, str, bool], Any]] = {
     "OptimizerStatus": _optimizer_status_to_json,
     "PayloadIndexParams": _index_params_to_json,
     "StemmingAlgorithm": _stemmer_to_json,
+    "KeywordPrefixParams": _presence_to_json,
     "ShardKey": _shard_key_to_json,
     "google.protobuf.Timestamp": _timestamp_to_json,
 }
@@ -543,6 +573,8 @@ _FROM_JSON: dict[str, Callable[[Any, Any, str, bool], None]] = {
     "PayloadIndexParams": _index_params_from_json,
     "StopwordsSet": _stopwords_from_json,
     "StemmingAlgorithm": _stemmer_from_json,
+    "KeywordPrefixParams": _presence_from_json,
+    "TextScoringParams": _scoring_from_json,
     "ShardKey": _shard_key_from_json,
     "google.protobuf.Timestamp": _timestamp_from_json,
     "CollectionParams": _collection_params_from_json,
