@@ -10,6 +10,7 @@ budget bounding attempts when every node fails.
 from __future__ import annotations
 
 import asyncio
+import socket
 import statistics
 import time
 import uuid
@@ -165,6 +166,25 @@ async def test_discovery_from_one_seed_finds_every_peer_and_repr_shows_them(
         assert all(count > 0 for count in by_peer(client).values())
         await client.delete_collection(name)
     assert "closed" in repr(client)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_start_fails_only_when_no_given_node_comes_up(peers: EmbeddedCluster) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    live = peers.peers[1]
+    nodes: list[Any] = [(dead, f"http://127.0.0.1:{free_port()}"), (live.rest_url, live.grpc_url)]
+    pool = qdpool.PoolConfig(connect_timeout=1.0)
+    async with qdpool.connect(nodes, api_key=KEY, timeout=2.0, pool=pool) as client:
+        states = [h.state for h in await client.node_health()]
+        assert states == ["starting", "active"]  # the dead one is retried in the background
+        assert await client.list_collections(protocol="grpc") is not None
+    with pytest.raises(qdpool.Unavailable, match="none of the 2 nodes"):
+        await qdpool.connect([dead, f"http://127.0.0.1:{free_port()}"], pool=pool).start()
 
 
 async def test_consistency_and_ordering_reach_every_peer_on_both_protocols(
