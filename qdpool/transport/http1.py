@@ -8,8 +8,10 @@ as bytes, answers parsed by llhttp. This transport is that pool.
 What it guarantees, because the retry policy depends on it:
 
 * ``call.sent`` becomes True only once the request's bytes were handed to the
-  socket. A refused connection, a wait for a free connection or a deadline that
-  ran out before writing leave it as it was, and their errors say ``sent=False``.
+  socket. A refused connection, a wait for a free connection, a deadline that
+  ran out before writing, and a connection found reset as the request was
+  written (the write itself failed, or part of a large body never left this
+  process) leave it as it was, and their errors say ``sent=False``.
 * A request is never re-sent behind the caller's back. A reused connection that
   the server closed before any answer byte arrived raises ``Unavailable`` with
   ``sent=None`` (it may have been processed); only idempotent calls retry that.
@@ -49,6 +51,7 @@ from qdpool.transport.http1_conn import (
     BadAnswer,
     ConnectionBroken,
     Http1Connection,
+    NotWritten,
     PoolClosed,
 )
 
@@ -229,6 +232,7 @@ class Http1Transport:
             self._release(conn)  # untouched: it can serve the next caller
             raise TimeoutError()
         self._watchdog.watch(conn, deadline)
+        sent_before = call is not None and call.sent
         try:
             answer = conn.begin(head, body)
             if call is not None:
@@ -236,7 +240,9 @@ class Http1Transport:
             if body is not None and len(body) > WRITE_SLICE and not await conn.write_body(body):
                 conn.keep_alive = False  # answered before the whole body was written
             result = await answer
-        except BaseException:
+        except BaseException as exc:
+            if call is not None and isinstance(exc, NotWritten):
+                call.sent = sent_before  # the server cannot have the whole request
             self._discard(conn)  # mid-exchange (failed, timed out, cancelled): never reused
             raise
         finally:
@@ -250,11 +256,13 @@ class Http1Transport:
         if isinstance(exc, PoolClosed):
             return errors.ClientClosed("REST transport is closed")
         if isinstance(exc, _QueueTimeout):
-            return errors.DeadlineExceeded(
+            # The pool's own queue, like a concurrency slot: the node is not to blame.
+            return errors.QueueTimeout(
                 f"{name} waited {timeout:.3f}s for one of {self._limit} connections to "
                 f"{self._base}",
                 protocol="rest",
-                sent=False,
+                queue="connections",
+                waited=timeout,
             )
         if isinstance(exc, AnswerTimeout):
             return errors.DeadlineExceeded(
@@ -270,6 +278,10 @@ class Http1Transport:
         if isinstance(exc, _ConnectFailed):
             return errors.Unavailable(
                 f"cannot connect to {self._base}: {exc}", protocol="rest", sent=False
+            )
+        if isinstance(exc, NotWritten):
+            return errors.Unavailable(
+                f"{name}: {exc} (to {self._base})", protocol="rest", sent=False
             )
         if isinstance(exc, ConnectionBroken):
             if exc.answer_started:

@@ -47,6 +47,19 @@ class ConnectionBroken(Exception):
         self.answer_started = answer_started
 
 
+class NotWritten(ConnectionBroken):
+    """The connection failed before the whole request was handed to the socket.
+
+    Either it was already closed or reset when the exchange began (the peer's reset
+    had arrived but not been read yet, so the write itself failed), or it failed while
+    part of a large body still waited in this process. The server cannot have received
+    the complete request, so it cannot have processed it.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, answer_started=False)
+
+
 class BadAnswer(Exception):
     """The server's bytes are not an acceptable HTTP/1.1 answer (garbage, oversized headers)."""
 
@@ -93,9 +106,16 @@ class Http1Connection(asyncio.Protocol):
         """Write ``head`` (and ``body`` unless it is large) and return the answer's future.
 
         A body longer than ``WRITE_SLICE`` is the caller's to pass to ``write_body``.
+        Raises ``NotWritten`` when the connection is already gone, or when the write
+        fails at once: asyncio and uvloop close the transport as soon as the socket
+        refuses bytes (a reset that arrived while the connection was idle), and a future
+        created for a dead connection would never be resolved.
         """
         transport = self.transport
         assert transport is not None
+        if self.dead or transport.is_closing():
+            self.dead = True
+            raise NotWritten("the connection was closed before the request was written")
         answer: asyncio.Future[Answer] = self.loop.create_future()
         self._answer = answer
         self._chunks = []
@@ -112,13 +132,19 @@ class Http1Connection(asyncio.Protocol):
             transport.write(head)
             if len(body) <= WRITE_SLICE:
                 transport.write(body)
+        if transport.is_closing():
+            self.dead = True
+            self._answer = None
+            raise NotWritten("the connection failed as the request was written")
         return answer
 
     async def write_body(self, body: bytes) -> bool:
         """Write a large body in slices, pausing while the socket's buffer is full.
 
         Returns False if the answer arrived (or the exchange failed) before the whole
-        body was written: the connection then cannot carry another request.
+        body was written: the connection then cannot carry another request. Raises
+        ``NotWritten`` when the connection fails before any answer while some of the
+        body is still unwritten or waiting in this process's buffer.
         """
         transport = self.transport
         answer = self._answer
@@ -128,9 +154,20 @@ class Http1Connection(asyncio.Protocol):
             if answer.done() or self.dead:
                 return False
             transport.write(view[start : start + WRITE_SLICE])
+            if transport.is_closing() and not self._started:
+                self.dead = True
+                raise NotWritten("the connection failed before the whole body was written")
             if self._paused:
                 self._drain = answer.get_loop().create_future()
-                await self._drain
+                try:
+                    await self._drain
+                except ConnectionBroken as exc:
+                    if exc.answer_started:
+                        raise
+                    # Paused means bytes were still buffered here: the request is incomplete.
+                    raise NotWritten(
+                        f"the connection failed before the whole body was written: {exc}"
+                    ) from None
         return True
 
     def fail(self, exc: BaseException) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+import struct
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -365,6 +366,224 @@ async def test_a_refused_connection_was_never_sent_and_keeps_an_earlier_sent_fla
         await transport.aclose()
 
 
+# ---------------------------------------------------------------- resets, outages, refusals
+
+_LINGER_RST = struct.pack("ii", 1, 0)
+
+
+def _reset_socket(sock: socket.socket) -> None:
+    """Close ``sock`` with a TCP reset (RST) rather than a FIN, as the chaos proxy does."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RST)
+    sock.close()
+
+
+def _reset(writer: Any) -> None:
+    """The same for a connection of an asyncio server."""
+    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RST)
+    writer.transport.abort()
+
+
+class ThreadServer:
+    """Connections served from a thread with blocking sockets, one after another: each
+    answers one request, then is reset when the test says so, while the test's event loop
+    is blocked. The client's kernel then holds the reset, but its loop has not read it."""
+
+    def __init__(self, rounds: int) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self.requests = 0
+        self._rounds = rounds
+        self._reset = threading.Semaphore(0)
+        self._done = threading.Semaphore(0)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return Endpoint("127.0.0.1", rest_port=self.port)
+
+    def reset_blocking(self) -> None:
+        """Reset the connection served last, and wait (blocking the loop) until it is."""
+        self._reset.release()
+        assert self._done.acquire(timeout=5)
+        time.sleep(0.02)  # the RST crosses the loopback
+
+    def _serve(self) -> None:
+        for _ in range(self._rounds):
+            conn, _ = self._listener.accept()
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            self.requests += 1
+            conn.sendall(answer(names_body(f"conn-{self.requests - 1}")))
+            self._reset.acquire(timeout=5)
+            _reset_socket(conn)
+            self._done.release()
+
+    def close(self) -> None:
+        self._reset.release()
+        self._thread.join(5)
+        self._listener.close()
+
+
+async def test_a_request_written_to_a_connection_already_reset_was_not_sent() -> None:
+    """The reset arrived while the connection was idle but was not read yet: the write
+    itself fails, so not one byte left. The error says sent=False (a non-idempotent call
+    may be retried), the call's earlier sent flag is kept, and it fails at once."""
+    server = ThreadServer(rounds=2)
+    transport = Http1Transport(server.endpoint)
+    try:
+        for i, earlier in enumerate((False, True)):
+            assert await transport.send(make_call(server.endpoint)) == [f"conn-{i}"]
+            server.reset_blocking()
+            create = make_call(server.endpoint, CREATE_COLLECTION, collection="c", body={})
+            create.sent = earlier
+            started = time.monotonic()
+            with pytest.raises(errors.Unavailable) as exc:
+                await transport.send(create)
+            assert time.monotonic() - started < 0.5
+            assert exc.value.sent is False, exc.value
+            assert create.sent is earlier
+            assert "as the request was written" in str(exc.value)
+            assert transport.pool_stats() == (0, 0, 0)
+        assert server.requests == 2  # neither create reached the server
+    finally:
+        await transport.aclose()
+        server.close()
+
+
+async def test_a_connection_lost_before_an_exchange_begins_refuses_it_at_once() -> None:
+    """A connection whose reset was already read must not accept an exchange: the answer's
+    future would never be resolved, and the call would hang to its deadline."""
+
+    async def reset_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        _reset(writer)
+
+    server = await asyncio.start_server(reset_at_once, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        loop = asyncio.get_running_loop()
+        lost: list[http1_conn.Http1Connection] = []
+        _, conn = await loop.create_connection(
+            lambda: http1_conn.Http1Connection(lost.append), "127.0.0.1", port
+        )
+        for _ in range(100):
+            if conn.closed:
+                break
+            await asyncio.sleep(0.01)
+        assert conn.closed and lost == [conn]
+        with pytest.raises(http1_conn.NotWritten):
+            conn.begin(b"GET / HTTP/1.1\r\n\r\n", None)
+        assert conn.dead
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_a_large_body_cut_off_by_a_reset_was_not_sent() -> None:
+    """A reset while part of the body still waits in this process: the server never had
+    the whole request, so the error says sent=False."""
+    got_head = asyncio.Event()
+
+    async def reset_mid_body(peer: Peer) -> None:
+        await peer.reader.readuntil(b"\r\n\r\n")
+        got_head.set()
+        await asyncio.sleep(0.2)  # the client fills the socket's buffers and waits to drain
+        _reset(peer.writer)
+
+    async with raw_server(reset_mid_body) as server, transport_for(server) as transport:
+        encoded = b"[" + b"1," * (12 * 2**20) + b"1]"  # 24 MiB: more than the kernel buffers
+        call = make_call(server.endpoint, UPSERT, collection="c", encoded=encoded, timeout=5)
+        with pytest.raises(errors.Unavailable) as exc:
+            await transport.send(call)
+        assert got_head.is_set()
+        assert exc.value.sent is False and call.sent is False, exc.value
+        assert "whole body" in str(exc.value)
+        assert transport.pool_stats() == (0, 0, 0)
+
+
+async def test_a_queued_caller_is_woken_when_the_busy_connection_is_reset() -> None:
+    """Pool of one: the connection in use is reset under its call; the caller waiting for
+    a connection gets the freed slot at once and is served on a fresh connection."""
+
+    async def reset_first(peer: Peer) -> None:
+        if peer.index == 0:
+            if await peer.request() is not None:
+                await asyncio.sleep(0.05)
+                _reset(peer.writer)
+            return
+        await serve_names(peer)
+
+    async with (
+        raw_server(reset_first) as server,
+        transport_for(server, PoolConfig(rest_connections=1)) as transport,
+    ):
+        first = asyncio.create_task(transport.send(make_call(server.endpoint)))
+        await asyncio.sleep(0.01)
+        started = time.monotonic()
+        queued = asyncio.create_task(transport.send(make_call(server.endpoint, timeout=5.0)))
+        await asyncio.sleep(0.01)
+        assert transport.pool_stats() == (0, 1, 1)
+        with pytest.raises(errors.Unavailable) as exc:
+            await first
+        assert exc.value.sent is None  # written, then reset without an answer
+        assert await queued == ["conn-1"]
+        assert time.monotonic() - started < 2.0  # woken by the reset, not by its deadline
+        assert transport.pool_stats() == (1, 0, 0)
+
+
+async def test_after_an_outage_no_dead_connection_is_reused() -> None:
+    """Every pooled connection is reset while idle (an outage, a restarted node): the pool
+    drops them as the resets arrive, and the next calls open fresh connections."""
+
+    async with raw_server(serve_names) as server, transport_for(server) as transport:
+        calls = [make_call(server.endpoint, headers={"x-delay": "0.05"}) for _ in range(3)]
+        await asyncio.gather(*(transport.send(c) for c in calls))
+        assert transport.pool_stats() == (3, 0, 0)
+        for peer in server.peers:
+            _reset(peer.writer)
+        await asyncio.sleep(0.05)
+        assert transport.pool_stats() == (0, 0, 0)
+        served = await asyncio.gather(
+            *(transport.send(make_call(server.endpoint)) for _ in range(3))
+        )
+        assert sorted(served) == [["conn-3"], ["conn-4"], ["conn-5"]]
+
+
+async def test_a_connect_that_hangs_is_bounded_by_the_attempt_deadline() -> None:
+    """A listener whose accept queue is full drops the SYN: the connect never completes.
+    The attempt ends at its deadline, unsent, and gives its slot back."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    held = []
+    try:
+        for _ in range(3):  # fill the accept queue; nothing ever accepts
+            sock = socket.socket()
+            sock.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                sock.connect(("127.0.0.1", port))
+            held.append(sock)
+        await asyncio.sleep(0.05)
+        endpoint = Endpoint("127.0.0.1", rest_port=port)
+        transport = Http1Transport(endpoint)
+        try:
+            call = make_call(endpoint, CREATE_COLLECTION, collection="c", body={}, timeout=0.2)
+            started = time.monotonic()
+            with pytest.raises((errors.Unavailable, errors.DeadlineExceeded)) as exc:
+                await transport.send(call)
+            assert 0.15 <= time.monotonic() - started < 0.5
+            assert exc.value.sent is False and call.sent is False
+            assert transport.pool_stats() == (0, 0, 0)
+        finally:
+            await transport.aclose()
+    finally:
+        for sock in held:
+            sock.close()
+        listener.close()
+
+
 # ---------------------------------------------------------------- slow, partial, garbage
 
 
@@ -579,11 +798,10 @@ async def test_a_queued_caller_gives_up_at_its_deadline_unsent() -> None:
         )
         await asyncio.sleep(0.02)
         queued = make_call(server.endpoint, timeout=0.1)
-        with pytest.raises(
-            errors.DeadlineExceeded, match=r"waited .* for one of 1 connections"
-        ) as e:
+        with pytest.raises(errors.QueueTimeout, match=r"waited .* for one of 1 connections") as e:
             await transport.send(queued)
         assert e.value.sent is False and queued.sent is False
+        assert e.value.queue == "connections"  # the client's own queue: never retried nor counted
         assert transport.pool_stats() == (0, 1, 0)
         assert await busy == ["conn-0"]
         assert await transport.send(make_call(server.endpoint)) == ["conn-0"]
@@ -829,6 +1047,11 @@ UVLOOP_CASES = [
     test_an_answer_before_the_whole_body_stops_the_write_and_drops_the_connection,
     test_the_pool_limit_queues_callers_in_order,
     test_close_fails_calls_in_flight_and_closes_every_socket,
+    test_a_request_written_to_a_connection_already_reset_was_not_sent,
+    test_a_connection_lost_before_an_exchange_begins_refuses_it_at_once,
+    test_a_large_body_cut_off_by_a_reset_was_not_sent,
+    test_a_queued_caller_is_woken_when_the_busy_connection_is_reset,
+    test_after_an_outage_no_dead_connection_is_reused,
 ]
 
 
