@@ -12,7 +12,7 @@ from aiolimiter import AsyncLimiter
 from qdpool import operations as ops
 from qdpool.call import Call
 from qdpool.endpoint import Endpoint
-from qdpool.errors import DeadlineExceeded
+from qdpool.errors import DeadlineExceeded, QueueTimeout
 from qdpool.events import NullObserver
 from qdpool.interceptors.ratelimit import RateLimit, paced_limiter
 from qdpool.pipeline import Pipeline
@@ -99,6 +99,24 @@ async def test_waiting_counts_against_the_deadline() -> None:
         await pipeline(make_call(timeout=0.05))
     assert time.monotonic() - start < 0.2
     assert caught.value.sent is False
+    assert isinstance(caught.value, QueueTimeout) and caught.value.queue == "rate limit"
+
+
+async def test_a_token_wait_does_not_eat_the_per_try_timeout() -> None:
+    """The wait is bounded by the call's deadline; the attempt keeps its own time afterwards."""
+    limit = RateLimit(RateLimitPolicy(rate=10))  # one token every 0.1 s
+    left: list[float] = []
+
+    async def handler(call: Call) -> Any:
+        left.append(call.attempt_deadline - time.monotonic())
+        return 1
+
+    pipeline = Pipeline([limit], handler)
+    await pipeline(make_call())
+    call = make_call(timeout=1.0)
+    call.attempt_deadline = time.monotonic() + 0.05  # a per-try timeout shorter than the wait
+    assert await pipeline(call) == 1
+    assert left[1] > 0.03  # the ~0.1 s wait moved the attempt's deadline, not consumed it
 
 
 def test_policy_validation() -> None:
