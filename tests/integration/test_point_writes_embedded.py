@@ -501,6 +501,9 @@ async def test_payload_indexes_show_in_the_schema_alike(
     names = await collections(judges["rest"], PROTOCOLS)
     for protocol, name in names.items():
         await ours.upsert(name, POINTS, protocol=protocol)  # type: ignore[arg-type]
+        for exact in (True, False):
+            mine = await ours.count(name, exact=exact, protocol=protocol)  # type: ignore[arg-type]
+            assert mine == (await judges[protocol].count(name, exact=exact)).count == 12
         await ours.create_payload_index(
             name,
             "tag",

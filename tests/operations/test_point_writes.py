@@ -534,3 +534,55 @@ def test_retrieve_carries_read_consistency_over_grpc() -> None:
         rest_body, params = round_trip(ops.RETRIEVE, body, Options(consistency=consistency))
         assert rest_body == body
         assert params == {"consistency": expected}
+
+
+# Every top-level request field the embedded server honours, per write; any other field a
+# client sets is refused by name (``refuse_unhandled``), never dropped.
+_WRITE = {"collection_name", "wait", "ordering", "timeout"}
+HONOURED: dict[str, tuple[Operation[Any], dict[str, Any], set[str]]] = {
+    "upsert": (ops.UPSERT, BODIES[0][1], _WRITE | {"points", "update_filter", "update_mode"}),
+    "delete": (ops.DELETE_POINTS, BODIES[2][1], _WRITE | {"points"}),
+    "update_vectors": (ops.UPDATE_VECTORS, BODIES[4][1], _WRITE | {"points", "update_filter"}),
+    "delete_vectors": (ops.DELETE_VECTORS, BODIES[5][1], _WRITE | {"points_selector", "vectors"}),
+    "set_payload": (ops.SET_PAYLOAD, BODIES[7][1], _WRITE | {"payload", "points_selector", "key"}),
+    "delete_payload": (ops.DELETE_PAYLOAD, BODIES[10][1], _WRITE | {"keys", "points_selector"}),
+    "clear_payload": (ops.CLEAR_PAYLOAD, BODIES[12][1], _WRITE | {"points"}),
+    "batch": (ops.BATCH_UPDATE_POINTS, BODIES[14][1], _WRITE | {"operations"}),
+    "create_index": (
+        ops.CREATE_PAYLOAD_INDEX,
+        BODIES[16][1],
+        _WRITE | {"field_name", "field_type", "field_index_params"},
+    ),
+}
+
+
+def _set_any(message: Any, field: Any) -> None:
+    if field.message_type is not None and not field.is_repeated:
+        getattr(message, field.name).SetInParent()
+    elif field.message_type is not None:
+        getattr(message, field.name).add()
+    elif field.is_repeated:
+        getattr(message, field.name).append(1 if field.cpp_type != field.CPPTYPE_STRING else "x")
+    elif field.cpp_type == field.CPPTYPE_STRING:
+        setattr(message, field.name, "x")
+    elif field.cpp_type == field.CPPTYPE_BOOL:
+        setattr(message, field.name, True)
+    else:
+        setattr(message, field.name, 1)
+
+
+@pytest.mark.parametrize("name", HONOURED)
+def test_each_request_field_is_honoured_or_refused_by_name(name: str) -> None:
+    spec, body, honoured = HONOURED[name]
+    assert spec.grpc is not None
+    fields = {f.name: f for f in spec.grpc.request.DESCRIPTOR.fields}  # type: ignore[union-attr]
+    assert honoured <= set(fields)
+    base = spec.grpc.encode(call_of(spec, body, Options(wait=True, ordering="weak")))
+    spec.grpc.to_rest(base)  # every honoured field set at once converts
+    for field_name in set(fields) - honoured:
+        message = type(base)()
+        message.CopyFrom(base)
+        _set_any(message, fields[field_name])
+        with pytest.raises(InvalidInput) as info:
+            spec.grpc.to_rest(message)
+        assert info.value.field == field_name
