@@ -23,16 +23,8 @@ from qdpool.call import Call
 if TYPE_CHECKING:
     from qdpool.operations.spec import RestRequest
 from qdpool.errors import InvalidInput
-from qdpool.wire.filters import _fill_filter, filter_from_pb
 from qdpool.wire.values import (
     _fill_ids,
-    _fill_point_id,
-    _fill_vectors,
-    _within,
-    payload_from_pb,
-    payload_to_pb,
-    point_id_from_pb,
-    vectors_from_pb,
 )
 
 _WITH_PAYLOAD_SHAPES = 'expected a bool, a list, {"include": [...]} or {"exclude": [...]}'
@@ -129,96 +121,6 @@ def encode_delete_collection(call: Call) -> Any:
     return out
 
 
-def _encode_point(out: Any, point: Any) -> None:
-    # Paths are relative to the point; the caller prefixes ``points[i]`` only on error, so
-    # the loop allocates no path strings.
-    if not isinstance(point, Mapping):
-        raise InvalidInput("", 'expected {"id", "vector", "payload"}')
-    for key, value in point.items():
-        if value is None:
-            continue
-        if key == "id":
-            _fill_point_id(out.id, value, "id")
-        elif key == "vector":
-            _fill_vectors(out.vectors, value, "vector")
-        elif key == "payload":
-            payload_to_pb(value, out.payload, "payload")
-        else:
-            raise InvalidInput(key, "not supported over gRPC by qdpool")
-    if "id" not in point:
-        raise InvalidInput("id", "a point needs an id")
-
-
-def _encode_batch(out: Any, batch: Any) -> None:
-    if not isinstance(batch, Mapping):
-        raise InvalidInput("batch", 'expected {"ids", "vectors", "payloads"}')
-    _check_keys(batch, frozenset(("ids", "vectors", "payloads")), "batch")
-    ids = batch.get("ids") or []
-    vectors = batch.get("vectors")
-    payloads = batch.get("payloads")
-    if isinstance(vectors, Mapping):
-        per_point: list[Any] = [
-            {name: column[i] for name, column in vectors.items()} for i in range(len(ids))
-        ]
-    else:
-        per_point = list(vectors) if vectors is not None else [None] * len(ids)
-    if len(per_point) != len(ids) or (payloads is not None and len(payloads) != len(ids)):
-        raise InvalidInput("batch", "ids, vectors and payloads must have the same length")
-    add = out.points.add
-    for index, point_id in enumerate(ids):
-        point = add()
-        try:
-            _fill_point_id(point.id, point_id, "ids")
-            if per_point[index] is not None:
-                _fill_vectors(point.vectors, per_point[index], "vectors")
-            if payloads is not None and payloads[index] is not None:
-                payload_to_pb(payloads[index], point.payload, "payloads")
-        except InvalidInput as exc:
-            column, _, rest = exc.field.partition(".")
-            field = f"batch.{column}[{index}]" + (f".{rest}" if rest else "")
-            raise InvalidInput(field, exc.problem) from None
-
-
-def encode_upsert(call: Call) -> Any:
-    body = _body_of(call)
-    out = _pts.UpsertPoints(collection_name=_collection_of(call))
-    points = body.get("points")
-    if points is not None:
-        _check_keys(body, frozenset(("points",)))
-        if not isinstance(points, list | tuple):
-            raise InvalidInput("points", "expected a list of points")
-        add = out.points.add
-        for index, point in enumerate(points):
-            try:
-                _encode_point(add(), point)
-            except InvalidInput as exc:
-                raise _within(f"points[{index}]", exc) from None
-    elif body.get("batch") is not None:
-        _check_keys(body, frozenset(("batch",)))
-        _encode_batch(out, body["batch"])
-    else:
-        raise InvalidInput("body", 'expected "points" or "batch"')
-    _apply_options(out, call, wait=True)
-    return out
-
-
-def encode_delete(call: Call) -> Any:
-    body = _body_of(call)
-    _check_keys(body, frozenset(("points", "filter")))
-    out = _pts.DeletePoints(collection_name=_collection_of(call))
-    selector = out.points
-    if body.get("points") is not None:
-        selector.points.SetInParent()
-        _fill_ids(selector.points.ids, body["points"], "points")
-    elif body.get("filter") is not None:
-        selector.filter.SetInParent()
-        _fill_filter(selector.filter, body["filter"], "filter")
-    else:
-        raise InvalidInput("body", 'expected "points" or "filter"')
-    _apply_options(out, call, wait=True)
-    return out
-
-
 _RETRIEVE_KEYS = frozenset(("ids", "with_payload", "with_vector"))
 
 
@@ -294,33 +196,6 @@ def _selectors_to_body(message: Any, body: dict[str, Any]) -> None:
             body["with_vector"] = with_vector
 
 
-def _point_to_json(point: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "id": point_id_from_pb(point.id),
-        "vector": vectors_from_pb(point.vectors),
-    }
-    payload = payload_from_pb(point.payload)
-    if payload is not None:
-        result["payload"] = payload
-    return result
-
-
-def _delete_to_rest(message: Any) -> dict[str, Any]:
-    selector = message.points
-    kind = selector.WhichOneof("points_selector_one_of")
-    if kind == "points":
-        return {"points": [point_id_from_pb(i) for i in selector.points.ids]}
-    if kind == "filter":
-        return {"filter": filter_from_pb(selector.filter)}
-    raise InvalidInput("points", "a points selector needs ids or a filter")
-
-
-def _retrieve_to_rest(message: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"ids": [point_id_from_pb(i) for i in message.ids]}
-    _selectors_to_body(message, body)
-    return body
-
-
 # ---------------------------------------------------------------- server: never ignore a field
 
 
@@ -366,24 +241,3 @@ collection_only_to_rest = _collection_only
 def delete_collection_to_rest(message: Any) -> RestRequest:
     refuse_unhandled(message, frozenset(("collection_name", "timeout")))
     return message.collection_name, None, _params_from(message, wait=False)
-
-
-def upsert_to_rest(message: Any) -> RestRequest:
-    refuse_unhandled(message, frozenset(("collection_name", "wait", "points", "timeout")))
-    return (
-        message.collection_name,
-        {"points": [_point_to_json(p) for p in message.points]},
-        _params_from(message, wait=True),
-    )
-
-
-def retrieve_to_rest(message: Any) -> RestRequest:
-    refuse_unhandled(
-        message, frozenset(("collection_name", "ids", "with_payload", "with_vectors", "timeout"))
-    )
-    return message.collection_name, _retrieve_to_rest(message), _params_from(message, wait=False)
-
-
-def delete_to_rest(message: Any) -> RestRequest:
-    refuse_unhandled(message, frozenset(("collection_name", "wait", "points", "timeout")))
-    return message.collection_name, _delete_to_rest(message), _params_from(message, wait=True)
