@@ -143,9 +143,10 @@ async def test_the_latency_recipe_holds_under_200_concurrent_queries(
     retried = [error for error, again in attempts.failed if again]
     assert not any(isinstance(error, QueueTimeout) for error in retried)
     assert retry.retries == len(retried)
-    # The breaker counted no queue wait: its failures are at most the wire's.
+    # The breaker counted no queue wait: its failures are at most the tries that failed on the
+    # wire (plus a hedge's attempt, each of which it judges on its own).
     wire_failures = sum(1 for e, _ in attempts.failed if not isinstance(e, QueueTimeout))
     failures = int(re.search(r"failures=(\d+)", repr(breaker))[1])  # type: ignore[index]
-    assert failures <= wire_failures
+    assert failures <= wire_failures + hedge.sent
     assert breaker.state == "closed"
     assert max(overruns, default=0.0) < SLACK  # nobody waited past the deadline for a slot
