@@ -708,14 +708,29 @@ class Client:
     ) -> bool:
         """Replace (or create) ``collection_name`` from a snapshot at ``location``, a URL or
         ``file://`` path the *server* can read; ``checksum`` (SHA-256) is checked there.
-        Over REST (Qdrant has no gRPC method for it). Recovering from a local file by
-        upload is not offered yet."""
+        Over REST (Qdrant has no gRPC method for it); ``upload_snapshot`` sends a local file."""
         name = validate.collection_name(collection_name)
         body = _snapshots.recover_request(
             location=location, priority=priority, checksum=checksum, api_key=api_key
         )
         options = WAIT if validate.flag(wait, "wait") else NO_WAIT
         return await self._run(ops.RECOVER_SNAPSHOT, name, body, options, "rest", timeout)
+
+    async def upload_snapshot(
+        self,
+        collection_name: str,
+        path: str | os.PathLike[str],
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> bool:
+        """Replace (or create) ``collection_name`` from the snapshot file at the local
+        ``path``, uploaded as a multipart form (Qdrant's ``snapshots/upload``; REST only).
+        The file is read into memory to be sent."""
+        name = validate.collection_name(collection_name)
+        options = WAIT if validate.flag(wait, "wait") else NO_WAIT
+        body = await asyncio.to_thread(_snapshots.read_upload, path)
+        return await self._run(ops.UPLOAD_SNAPSHOT, name, body, options, "rest", timeout)
 
     async def create_full_snapshot(
         self, *, protocol: Protocol | None = None, timeout: float | None = None

@@ -599,8 +599,7 @@ class SyncClient:
     ) -> bool:
         """Replace (or create) ``collection_name`` from a snapshot at ``location``, a URL or
         ``file://`` path the *server* can read; ``checksum`` (SHA-256) is checked there.
-        Over REST (Qdrant has no gRPC method for it). Recovering from a local file by
-        upload is not offered yet.
+        Over REST (Qdrant has no gRPC method for it); ``upload_snapshot`` sends a local file.
         """
         return self._run(
             self._client.recover_snapshot(
@@ -612,6 +611,22 @@ class SyncClient:
                 wait=wait,
                 timeout=timeout,
             )
+        )
+
+    def upload_snapshot(
+        self,
+        collection_name: str,
+        path: str | os.PathLike[str],
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> bool:
+        """Replace (or create) ``collection_name`` from the snapshot file at the local
+        ``path``, uploaded as a multipart form (Qdrant's ``snapshots/upload``; REST only).
+        The file is read into memory to be sent.
+        """
+        return self._run(
+            self._client.upload_snapshot(collection_name, path, wait=wait, timeout=timeout)
         )
 
     def create_full_snapshot(

@@ -96,15 +96,19 @@ RECOVER_SNAPSHOT: Operation[bool] = Operation(
     options=frozenset(("wait",)),
 )
 
-UPLOAD_SNAPSHOT: Operation[Any] = Operation(
+UPLOAD_BOUNDARY = "qdpool-snapshot-upload-5b0c8e2f9a4d4f1e"
+"""The multipart boundary of every upload (``upload_body`` checks the archive lacks it)."""
+
+UPLOAD_SNAPSHOT: Operation[bool] = Operation(
     "upload_snapshot",
     "POST",
     _S + "/upload",
-    None,
+    None,  # Qdrant has no gRPC method to upload a snapshot
     idempotent=True,
     read=False,
-    decode_rest=rest.decode_any,
-    options=frozenset(),
+    decode_rest=rest.decode_bool,
+    options=frozenset(("wait",)),
+    rest_content_type=f"multipart/form-data; boundary={UPLOAD_BOUNDARY}",
 )
 
 CREATE_FULL_SNAPSHOT: Operation[SnapshotInfo] = Operation(
@@ -223,3 +227,28 @@ def write_verified(data: bytes, path: str | os.PathLike[str], checksum: str) -> 
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def upload_body(data: bytes, file_name: str) -> bytes:
+    """``data`` as the multipart form Qdrant's upload route reads (one file field,
+    ``snapshot``), framed by ``UPLOAD_BOUNDARY``."""
+    delimiter = f"--{UPLOAD_BOUNDARY}".encode()
+    if delimiter in data:
+        raise InvalidInput("path", "the file contains qdpool's multipart boundary")
+    safe_name = file_name.replace('"', "_").replace("\r", "_").replace("\n", "_")
+    head = (
+        f"--{UPLOAD_BOUNDARY}\r\n"
+        f'content-disposition: form-data; name="snapshot"; filename="{safe_name}"\r\n'
+        "content-type: application/octet-stream\r\n\r\n"
+    ).encode()
+    return head + data + f"\r\n--{UPLOAD_BOUNDARY}--\r\n".encode()
+
+
+def read_upload(path: str | os.PathLike[str]) -> bytes:
+    """The multipart body for the snapshot file at ``path`` (read whole: run in a thread)."""
+    source = Path(path)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise InvalidInput("path", f"cannot read the snapshot file: {exc.strerror}") from None
+    return upload_body(data, source.name)

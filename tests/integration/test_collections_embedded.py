@@ -376,7 +376,7 @@ async def test_snapshot_download_recover_delete(
     fresh: Any,
     tmp_path: Path,
 ) -> None:
-    source, copy = fresh("snap"), fresh("recovered")
+    source, copy, uploaded = fresh("snap"), fresh("recovered"), fresh("uploaded")
     await ours.create_collection(source, size=2)
     await ours.upsert(source, [{"id": i, "vector": [1.0, float(i)]} for i in range(5)])
     snapshot = await ours.create_snapshot(source)
@@ -388,6 +388,8 @@ async def test_snapshot_download_recover_delete(
         api_key=KEY,
     ) as client:
         assert await client.download_snapshot(source, snapshot.name, target) == snapshot
+        assert await client.upload_snapshot(uploaded, target)
+    assert await ours.count(uploaded) == 5
     data = target.read_bytes()
     assert len(data) == snapshot.size
     assert hashlib.sha256(data).hexdigest() == snapshot.checksum

@@ -583,6 +583,31 @@ def test_a_raw_answer_is_not_parsed_as_json() -> None:
         codec_json.decode(call, 404, b'{"status": {"error": "Not found"}}', None)
 
 
+async def test_upload_sends_one_multipart_file(tmp_path: Path) -> None:
+    archive = tmp_path / "s.snapshot"
+    archive.write_bytes(b"tar\r\n--bytes")
+    client, rest, grpc = make_client(True)
+    async with client:
+        assert await client.upload_snapshot("docs", archive, wait=False)
+        with pytest.raises(InvalidInput, match="path"):
+            await client.upload_snapshot("docs", tmp_path / "missing.snapshot")
+    (call,) = rest.calls
+    assert call.operation is ops.UPLOAD_SNAPSHOT and grpc.calls == []
+    assert call.options is not None and call.options.rest_query == "wait=false"
+    assert (
+        codec_json.encode_body(call)
+        == (
+            f"--{snapshot_ops.UPLOAD_BOUNDARY}\r\n"
+            'content-disposition: form-data; name="snapshot"; filename="s.snapshot"\r\n'
+            "content-type: application/octet-stream\r\n\r\n"
+            "tar\r\n--bytes"
+            f"\r\n--{snapshot_ops.UPLOAD_BOUNDARY}--\r\n"
+        ).encode()
+    )
+    with pytest.raises(InvalidInput, match="boundary"):
+        snapshot_ops.upload_body(f"x--{snapshot_ops.UPLOAD_BOUNDARY}".encode(), "s")
+
+
 def test_write_verified_leaves_nothing_on_mismatch(tmp_path: Path) -> None:
     with pytest.raises(errors.ServerError):
         snapshot_ops.write_verified(b"x", tmp_path / "f", "0" * 64)
