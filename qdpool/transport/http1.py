@@ -60,6 +60,8 @@ CLOSE_GRACE = 1.0
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
+_JSON_TYPE = f"content-type: {JSON_CONTENT_TYPE}\r\n".encode()
+
 
 class _ConnectFailed(Exception):
     """A new connection could not be opened (refused, unreachable, TLS handshake failed)."""
@@ -146,6 +148,10 @@ class Http1Transport:
             raise errors.ClientClosed("REST transport is closed")
         body = encode_body(call)
         head = self._head(call.operation.rest_method, target_for(call, timeout), body, call.headers)
+        if call.operation.rest_content_type is not None:  # a non-JSON body (a snapshot upload)
+            head = head.replace(
+                _JSON_TYPE, f"content-type: {call.operation.rest_content_type}\r\n".encode(), 1
+            )
         try:
             status, raw, retry_after = await self._exchange(head, body, call.attempt_deadline, call)
         except _FAILURES as exc:
