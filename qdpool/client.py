@@ -445,6 +445,8 @@ class Client:
         quantization_config: Any = None,
         strict_mode_config: Any = None,
         metadata: Mapping[str, Any] | None = None,
+        payload: Any = None,
+        id_tracker: Any = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> bool:
@@ -455,7 +457,9 @@ class Client:
         distance, on_disk, datatype, multivector_config, per-vector hnsw_config and
         quantization_config), or neither for a collection without dense vectors.
         ``sparse_vectors_config`` maps names to ``{"modifier": "idf", "index": {...}}``.
-        Every section takes Qdrant's REST JSON (dicts) or qdrant-client's models.
+        ``payload`` and ``id_tracker`` place the payload storage and the id mapping
+        (``{"memory": "cold" | "cached" | "pinned"}``). Every section takes Qdrant's REST
+        JSON (dicts) or qdrant-client's models.
         """
         body = _collections.create_collection_request(
             vectors_config=vectors_config,
@@ -474,6 +478,8 @@ class Client:
             quantization_config=quantization_config,
             strict_mode_config=strict_mode_config,
             metadata=metadata,
+            payload=payload,
+            id_tracker=id_tracker,
         )
         name = validate.collection_name(collection_name)
         return await self._run(ops.CREATE_COLLECTION, name, body, None, protocol, timeout)

@@ -106,7 +106,8 @@ class CollectionInfo:
     ``strict_mode_config``, ``metadata``) are Qdrant's REST JSON objects, converted
     through the same protobuf messages on both protocols so that they compare equal
     (float32 fields as their shortest decimal). ``optimizer_status`` is ``"ok"`` or the
-    optimizer's error text.
+    optimizer's error text. ``payload_storage`` and ``id_tracker`` are the collection
+    params' ``payload`` and ``id_tracker`` placement (``{"memory": "cold"}``).
     """
 
     status: str
@@ -129,6 +130,10 @@ class CollectionInfo:
     optimizer_status: str = "ok"
     sharding_method: str | None = None
     warnings: tuple[str, ...] = ()
+    read_fan_out_factor: int | None = None
+    read_fan_out_delay_ms: int | None = None
+    payload_storage: Mapping[str, Any] | None = None
+    id_tracker: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

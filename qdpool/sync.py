@@ -334,6 +334,8 @@ class SyncClient:
         quantization_config: Any = None,
         strict_mode_config: Any = None,
         metadata: Mapping[str, Any] | None = None,
+        payload: Any = None,
+        id_tracker: Any = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> bool:
@@ -344,7 +346,9 @@ class SyncClient:
         distance, on_disk, datatype, multivector_config, per-vector hnsw_config and
         quantization_config), or neither for a collection without dense vectors.
         ``sparse_vectors_config`` maps names to ``{"modifier": "idf", "index": {...}}``.
-        Every section takes Qdrant's REST JSON (dicts) or qdrant-client's models.
+        ``payload`` and ``id_tracker`` place the payload storage and the id mapping
+        (``{"memory": "cold" | "cached" | "pinned"}``). Every section takes Qdrant's REST
+        JSON (dicts) or qdrant-client's models.
         """
         return self._run(
             self._client.create_collection(
@@ -365,6 +369,8 @@ class SyncClient:
                 quantization_config=quantization_config,
                 strict_mode_config=strict_mode_config,
                 metadata=metadata,
+                payload=payload,
+                id_tracker=id_tracker,
                 protocol=protocol,
                 timeout=timeout,
             )

@@ -104,6 +104,8 @@ METHODS: dict[str, list[str]] = {
         "quantization_config",
         "strict_mode_config",
         "metadata",
+        "payload",
+        "id_tracker",
         "protocol",
         "timeout",
     ],

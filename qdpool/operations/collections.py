@@ -201,6 +201,8 @@ def create_collection_request(
     quantization_config: Any,
     strict_mode_config: Any,
     metadata: Mapping[str, Any] | None,
+    payload: Any = None,
+    id_tracker: Any = None,
 ) -> dict[str, Any]:
     """The body of ``PUT /collections/{name}``, checked by the gRPC encoder so that both
     protocols refuse the same input.
@@ -240,6 +242,8 @@ def create_collection_request(
     _put(body, "quantization_config", quantization_config, "quantization_config")
     _put(body, "strict_mode_config", strict_mode_config, "strict_mode_config")
     _put(body, "metadata", metadata, "metadata")
+    _put(body, "payload", payload, "payload")
+    _put(body, "id_tracker", id_tracker, "id_tracker")
     wc.check_create_body(body)
     return body
 

@@ -52,6 +52,10 @@ def _text(message: Any, field: str) -> str | None:
     return enum_text(descriptor.enum_type)[0].get(getattr(message, field))
 
 
+def _optional(message: Any, field: str) -> int | None:
+    return int(getattr(message, field)) if message.HasField(field) else None
+
+
 def _section(message: Any, field: str) -> dict[str, Any] | None:
     if not message.HasField(field):
         return None
@@ -190,6 +194,10 @@ def collection_info_from_pb(info: Any) -> CollectionInfo:
         optimizer_status="ok" if status.ok or not status.error else status.error,
         sharding_method=_text(params, "sharding_method"),
         warnings=tuple(w.message for w in info.warnings),
+        read_fan_out_factor=_optional(params, "read_fan_out_factor"),
+        read_fan_out_delay_ms=_optional(params, "read_fan_out_delay_ms"),
+        payload_storage=_section(params, "payload"),
+        id_tracker=_section(params, "id_tracker"),
     )
 
 

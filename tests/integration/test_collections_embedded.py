@@ -129,6 +129,10 @@ def as_rest(info: CollectionInfo) -> dict[str, Any]:
         "replication_factor": info.replication_factor,
         "write_consistency_factor": info.write_consistency_factor,
         "on_disk_payload": info.on_disk_payload,
+        "read_fan_out_factor": info.read_fan_out_factor,
+        "read_fan_out_delay_ms": info.read_fan_out_delay_ms,
+        "payload": info.payload_storage,
+        "id_tracker": info.id_tracker,
         "sparse_vectors": {
             n: {"index": s.index, "modifier": s.modifier} for n, s in info.sparse_vectors.items()
         },
