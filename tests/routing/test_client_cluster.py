@@ -187,6 +187,23 @@ async def test_start_fails_only_when_no_given_node_comes_up(peers: EmbeddedClust
         await qdpool.connect([dead, f"http://127.0.0.1:{free_port()}"], pool=pool).start()
 
 
+async def test_the_blocking_client_routes_over_the_cluster_too(peers: EmbeddedCluster) -> None:
+    seed = peers.peers[3]
+
+    def blocking() -> tuple[list[str], list[int | None]]:
+        nodes = [(seed.rest_url, seed.grpc_url)]
+        with qdpool.connect_sync(nodes, discover=True, api_key=KEY, timeout=2.0) as client:
+            for protocol in ("rest", "grpc"):
+                for _ in range(20):
+                    client.list_collections(protocol=protocol)
+            health = client.node_health()
+            return [h.state for h in health], [h.peer_id for h in health if h.attempts]
+
+    states, used = await asyncio.to_thread(blocking)
+    assert states == [ACTIVE] * 3
+    assert sorted(used) == [1, 2, 3]
+
+
 async def test_consistency_and_ordering_reach_every_peer_on_both_protocols(
     peers: EmbeddedCluster, name: str
 ) -> None:
