@@ -22,8 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.trivial_server import HITS
-
 
 @dataclass(frozen=True, slots=True)
 class Piece:
@@ -47,18 +45,18 @@ def measure(n: int = 20_000, dim: int = 384) -> list[Piece]:
     import orjson
     from qdrant_client import grpc as pb
 
+    from benchmarks import decoding
     from qdpool import validate
     from qdpool.call import Call
     from qdpool.endpoint import Endpoint
     from qdpool.operations import QUERY_POINTS
-    from qdpool.transport import codec_json, codec_proto
+    from qdpool.transport import codec_json
 
     vector = [0.1234] * dim
     body = {"query": vector, "limit": 5, "with_payload": True, "with_vector": False}
     call = Call(
         QUERY_POINTS, "bench", "rest", body, None, time.monotonic() + 60, Endpoint("127.0.0.1")
     )
-    rest_answer = orjson.dumps({"result": {"points": HITS}, "status": "ok", "time": 0.0001})
     with_payload = pb.WithPayloadSelector(enable=True)
 
     def raw_request() -> Any:
@@ -69,31 +67,24 @@ def measure(n: int = 20_000, dim: int = 384) -> list[Piece]:
             with_payload=with_payload,
         )
 
-    from benchmarks.trivial_server import _hits_pb
-
-    reply_bytes = pb.QueryResponse(result=_hits_pb(), time=0.0001).SerializeToString()
-    ours = codec_proto.GRPC_MESSAGES["query_points"][1]
-
-    def decode_rest(call: Any) -> Any:
-        return codec_json.decode(call, 200, rest_answer, None)
-
-    def raw_reply() -> Any:
-        return len(pb.QueryResponse.FromString(reply_bytes).result)
-
-    def our_reply() -> Any:
-        return codec_proto.decode_response("query_points", ours.FromString(reply_bytes))
+    assert QUERY_POINTS.grpc is not None
+    encode_grpc = QUERY_POINTS.grpc.encode
+    decoded = {d.name: d for d in decoding.measure(n)}
+    rest_decode, grpc_decode = (
+        decoded["REST: parse + decode 5 hits"],
+        decoded["gRPC: parse + decode 5 hits"],
+    )
 
     return [
         Piece("argument checks (384-d query)", _per_call(lambda: validate.query(vector), n), 0.0,
               "raw clients check nothing"),
         Piece("REST: encode body", _per_call(lambda: codec_json.encode_body(call), n),
               _per_call(lambda: orjson.dumps(body), n), "orjson.dumps either way"),
-        Piece("REST: decode 5 hits", _per_call(lambda: decode_rest(call), n),
-              _per_call(lambda: orjson.loads(rest_answer)["result"]["points"], n),
-              "qdpool builds ScoredPoint objects; raw keeps dicts"),
-        Piece("gRPC: build request", _per_call(lambda: codec_proto.encode_request(call), n),
+        Piece("REST: decode 5 hits", rest_decode.qdpool_us, rest_decode.floor_us,
+              "qdpool builds ScoredPoint objects; raw keeps dicts (benchmarks/decoding.py)"),
+        Piece("gRPC: build request", _per_call(lambda: encode_grpc(call), n),
               _per_call(raw_request, n), "from the REST-shaped body vs by hand"),
-        Piece("gRPC: parse + decode 5 hits", _per_call(our_reply, n), _per_call(raw_reply, n),
+        Piece("gRPC: parse + decode 5 hits", grpc_decode.qdpool_us, grpc_decode.floor_us,
               "qdpool builds ScoredPoint objects; raw keeps the message"),
     ]  # fmt: skip
 

@@ -1,4 +1,5 @@
-"""Result and input types: frozen, slotted value objects, equal across protocols.
+"""Result and input types: slotted value objects, equal across protocols (frozen dataclasses,
+except the per-point results ``Record`` and ``ScoredPoint``: plain slotted classes).
 
 Both transports decode into these, so a point read over REST compares equal to
 the same point read over gRPC. Scores and vector components are float32 on the
@@ -45,24 +46,77 @@ class Point:
     payload: Payload | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class Record:
-    """A stored point as returned by retrieve and scroll."""
+    """A stored point as returned by retrieve and scroll.
 
-    id: PointId
-    payload: Payload | None = None
-    vector: VectorOutput | None = None
+    ``Record`` and ``ScoredPoint`` are plain slotted classes rather than frozen dataclasses:
+    an answer makes one per point, and a frozen dataclass's ``__init__`` (an
+    ``object.__setattr__`` per field) cost about nine times a plain one, more than parsing
+    the answer. They are values all the same: equal by value, hashable when their payload
+    and vector are, and not meant to be changed.
+    """
+
+    __slots__ = ("id", "payload", "vector")
+    __match_args__ = ("id", "payload", "vector")
+
+    def __init__(
+        self, id: PointId, payload: Payload | None = None, vector: VectorOutput | None = None
+    ) -> None:
+        self.id = id
+        self.payload = payload
+        self.vector = vector
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Record:
+            return NotImplemented
+        assert isinstance(other, Record)
+        return (self.id, self.payload, self.vector) == (other.id, other.payload, other.vector)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.payload, self.vector))
+
+    def __repr__(self) -> str:
+        return f"Record(id={self.id!r}, payload={self.payload!r}, vector={self.vector!r})"
 
 
-@dataclass(frozen=True, slots=True)
 class ScoredPoint:
-    """A point returned by a query, with its similarity score."""
+    """A point returned by a query, with its similarity score (a plain slotted class, as
+    ``Record`` and for the same reason)."""
 
-    id: PointId
-    score: float
-    version: int = 0
-    payload: Payload | None = None
-    vector: VectorOutput | None = None
+    __slots__ = ("id", "payload", "score", "vector", "version")
+    __match_args__ = ("id", "score", "version", "payload", "vector")
+
+    def __init__(
+        self,
+        id: PointId,
+        score: float,
+        version: int = 0,
+        payload: Payload | None = None,
+        vector: VectorOutput | None = None,
+    ) -> None:
+        self.id = id
+        self.score = score
+        self.version = version
+        self.payload = payload
+        self.vector = vector
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.id, self.score, self.version, self.payload, self.vector)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not ScoredPoint:
+            return NotImplemented
+        assert isinstance(other, ScoredPoint)
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"ScoredPoint(id={self.id!r}, score={self.score!r}, version={self.version!r}, "
+            f"payload={self.payload!r}, vector={self.vector!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)

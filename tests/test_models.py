@@ -10,11 +10,35 @@ from qdpool.models import CollectionInfo, Point, Record, ScoredPoint, UpdateResu
 
 
 def test_results_are_frozen_and_slotted() -> None:
-    for value in (Record(1), ScoredPoint(1, 0.5), UpdateResult(1, "completed"), Point(1, [0.1])):
+    for value in (UpdateResult(1, "completed"), Point(1, [0.1])):
         assert not hasattr(value, "__dict__")
         field = dataclasses.fields(value)[0].name
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(value, field, 2)
+
+
+def test_per_point_results_are_plain_slotted_values() -> None:
+    """``Record`` and ``ScoredPoint`` trade frozenness for a cheap ``__init__`` (one per hit)."""
+    for value in (Record(1), ScoredPoint(1, 0.5)):
+        assert not hasattr(value, "__dict__")
+        with pytest.raises(AttributeError):
+            value.extra = 1  # type: ignore[attr-defined]
+    hit = ScoredPoint("u", 0.5, 3, {"a": 1}, [0.25])
+    assert (hit.id, hit.score, hit.version, hit.payload, hit.vector) == (
+        "u",
+        0.5,
+        3,
+        {"a": 1},
+        [0.25],
+    )
+    assert repr(hit) == "ScoredPoint(id='u', score=0.5, version=3, payload={'a': 1}, vector=[0.25])"
+    assert repr(Record(2)) == "Record(id=2, payload=None, vector=None)"
+    assert hash(ScoredPoint(1, 0.5)) == hash(ScoredPoint(1, 0.5))
+    assert hash(Record(1)) == hash(Record(1))
+    assert Record(1) != ScoredPoint(1, 0.0) and Record(1) != (1, None, None)
+    match hit:
+        case ScoredPoint(point_id, score):
+            assert (point_id, score) == ("u", 0.5)
 
 
 def test_equal_by_value() -> None:

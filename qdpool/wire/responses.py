@@ -21,7 +21,6 @@ from qdpool.models import (
     ScoredPoint,
     SnapshotInfo,
     UpdateResult,
-    as_float32,
 )
 from qdpool.wire.values import (
     _fill_point_id,
@@ -29,7 +28,6 @@ from qdpool.wire.values import (
     _timestamp_from_text,
     _timestamp_text,
     _within,
-    payload_from_pb,
     payload_to_pb,
     point_id_from_pb,
     vectors_output_from_pb,
@@ -46,22 +44,47 @@ _UPDATE_STATUS_FROM_PB: dict[int, str] = {v: k for k, v in _UPDATE_STATUS_TO_PB.
 # ---------------------------------------------------------------- client: decode
 
 
+# Records and scored points are most of what a read's decoding costs, and with upb each
+# field read makes a Python object, so these read as few fields as they can: a point id is
+# its ``uuid`` or else its ``num`` (a UUID is never empty); a ``float`` score is already
+# exactly a float32; a payload value's kind names the attribute holding it.
+
+
 def _record(point: Any) -> Record:
+    point_id = point.id
     return Record(
-        point_id_from_pb(point.id),
-        payload_from_pb(point.payload),
+        point_id.uuid or point_id.num,
+        _payload(point.payload),
         vectors_output_from_pb(point.vectors) if point.HasField("vectors") else None,
     )
 
 
 def _scored_point(point: Any) -> ScoredPoint:
+    point_id = point.id
     return ScoredPoint(
-        point_id_from_pb(point.id),
-        as_float32(point.score),
+        point_id.uuid or point_id.num,
+        point.score,
         point.version,
-        payload_from_pb(point.payload),
+        _payload(point.payload),
         vectors_output_from_pb(point.vectors) if point.HasField("vectors") else None,
     )
+
+
+def _payload(fields: Any) -> dict[str, Any] | None:
+    """A payload map as a dict, None when empty (as ``payload_from_pb``)."""
+    return {key: _value(fields[key]) for key in fields} if len(fields) else None
+
+
+def _value(value: Any) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "struct_value":
+        fields = value.struct_value.fields
+        return {key: _value(fields[key]) for key in fields}
+    if kind == "list_value":
+        return [_value(item) for item in value.list_value.values]
+    if kind is None or kind == "null_value":
+        return None
+    return getattr(value, kind)
 
 
 def _update_result(message: Any) -> UpdateResult:

@@ -54,17 +54,43 @@ def _payload(value: Any) -> dict[str, Any] | None:
 
 
 def record_from_json(item: Mapping[str, Any]) -> Record:
-    return Record(_id(item["id"]), _payload(item.get("payload")), _vector(item.get("vector")))
+    point_id, vector = item["id"], item.get("vector")
+    return Record(
+        point_id if type(point_id) is int or type(point_id) is str else _id(point_id),
+        item.get("payload") or None,
+        None if vector is None else _vector(vector),
+    )
 
 
 def scored_point_from_json(item: Mapping[str, Any]) -> ScoredPoint:
+    point_id, vector = item["id"], item.get("vector")
     return ScoredPoint(
-        _id(item["id"]),
+        point_id if type(point_id) is int or type(point_id) is str else _id(point_id),
         as_float32(item["score"]),
         item.get("version") or 0,
-        _payload(item.get("payload")),
-        _vector(item.get("vector")),
+        item.get("payload") or None,
+        None if vector is None else _vector(vector),
     )
+
+
+def _scored_points(items: list[Any]) -> list[ScoredPoint]:
+    # The per-point cost is most of a query's decoding, so: the scores rounded to float32 in
+    # one C call, ids checked by exact type, payloads taken as they are, vectors only if any.
+    scores = array("f", [item["score"] for item in items]).tolist()
+    out = []
+    for item, score in zip(items, scores, strict=True):
+        get = item.get
+        point_id, vector = item["id"], get("vector")
+        out.append(
+            ScoredPoint(
+                point_id if type(point_id) is int or type(point_id) is str else _id(point_id),
+                score,
+                get("version") or 0,
+                get("payload") or None,
+                None if vector is None else _vector(vector),
+            )
+        )
+    return out
 
 
 def decode_update_result(result: Mapping[str, Any]) -> UpdateResult:
@@ -149,7 +175,7 @@ def decode_count(result: Any) -> int:
 
 
 def decode_scored_points(result: Any) -> list[ScoredPoint]:
-    return [scored_point_from_json(p) for p in result["points"]]
+    return _scored_points(result["points"])
 
 
 def decode_snapshots(result: Any) -> list[SnapshotInfo]:
