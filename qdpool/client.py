@@ -804,6 +804,7 @@ class Client:
         batch_size: int = 1000,
         parallel: int = 4,
         wait: bool = True,
+        ordering: Ordering | None = None,
         progress: Progress | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
@@ -825,7 +826,7 @@ class Client:
         size = validate.positive_int(batch_size, "batch_size")
         width = validate.positive_int(parallel, "parallel")
         proto = self.protocol if protocol is None else validate.protocol(protocol)
-        options = self._write_options(wait, None)
+        options = self._write_options(wait, ordering)
 
         def check(batch: list[Any], start: int) -> list[Any]:
             return _points.upsert_request(batch, start=start)["points"]  # type: ignore[no-any-return]

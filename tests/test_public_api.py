@@ -207,6 +207,7 @@ METHODS: dict[str, list[str]] = {
         "batch_size",
         "parallel",
         "wait",
+        "ordering",
         "progress",
         "protocol",
         "timeout",

@@ -586,3 +586,19 @@ def test_each_request_field_is_honoured_or_refused_by_name(name: str) -> None:
         with pytest.raises(InvalidInput) as info:
             spec.grpc.to_rest(message)
         assert info.value.field == field_name
+
+
+async def test_upload_points_takes_write_ordering() -> None:
+    client, rest, grpc = make_client()
+    async with client:
+        for protocol in ("rest", "grpc"):
+            written = await client.upload_points(
+                "docs",
+                ({"id": i, "vector": [1.0]} for i in range(5)),
+                batch_size=2,
+                ordering="medium",
+                protocol=protocol,
+            )
+            assert written == 5
+    for transport in (rest, grpc):
+        assert [c.options for c in transport.calls] == [Options(wait=True, ordering="medium")] * 3
