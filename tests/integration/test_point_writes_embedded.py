@@ -442,7 +442,23 @@ async def test_upload_points_writes_no_part_of_a_refused_batch(
 async def test_qdrant_client_models_and_numpy_are_accepted(
     protocol: str, ours: qdpool.Client, judges: dict[str, AsyncQdrantClient]
 ) -> None:
-    name = await new_collection(judges["rest"], "types")
+    name = f"types_{uuid.uuid4().hex[:8]}"
+    created = await ours.create_collection(  # qdrant-client's VectorParams, through qdpool
+        name,
+        vectors_config={
+            "dense": qm.VectorParams(size=4, distance=qm.Distance.COSINE),
+            "multi": qm.VectorParams(
+                size=2,
+                distance=qm.Distance.DOT,
+                multivector_config=qm.MultiVectorConfig(
+                    comparator=qm.MultiVectorComparator.MAX_SIM
+                ),
+            ),
+        },
+        sparse_vectors_config={"sparse": qm.SparseVectorParams()},
+        protocol=protocol,  # type: ignore[arg-type]
+    )
+    assert created is True
     result = await ours.upsert(
         name,
         [
