@@ -38,6 +38,7 @@ WORKERS = 40
 OPS_PER_WORKER = 125  # 5,000 operations in all
 TIMEOUT = 2.0
 OUTAGE = 0.1  # seconds; shorter than what the default backoff usually spans over 5 attempts
+WARMUP = 400  # operations done before the first network fault: the breakers' window has history
 SLACK = 0.1  # deadline overrun tolerated, for event-loop scheduling on a shared 2-core box
 READS = ("retrieve", "count", "query", "scroll")
 COLLECTION = "chaos_mixed"
@@ -79,7 +80,12 @@ class Ledger:
 
 
 async def worker(
-    client: qdpool.Client, w: int, ledger: Ledger, tally: Tally, wrong: list[str]
+    client: qdpool.Client,
+    w: int,
+    ledger: Ledger,
+    tally: Tally,
+    wrong: list[str],
+    warm: asyncio.Event,
 ) -> None:
     rng = random.Random(1000 + w)
     seq = 0
@@ -179,12 +185,25 @@ async def worker(
         except qdpool.QdpoolError as exc:
             error = exc
         tally.record(kind, error, time.monotonic() - start - TIMEOUT)
+        if tally.operations >= WARMUP:
+            warm.set()
 
 
 async def chaos_schedule(
-    rest: FaultProxy, grpc: FaultProxy, stop: asyncio.Event, episodes: Counter[str]
+    rest: FaultProxy,
+    grpc: FaultProxy,
+    stop: asyncio.Event,
+    episodes: Counter[str],
+    warm: asyncio.Event,
 ) -> None:
-    """Background faults on the network, in turn, until the workers are done."""
+    """Background faults on the network, in turn, until the workers are done.
+
+    They start once ``WARMUP`` operations are done. A breaker judges a node on the share
+    of failures in its window; an outage in a client's first moments, before the window
+    holds any successes, rightly opens it (the calls in flight and their retries are all
+    it has seen), and on a loaded machine those first moments can be a second long.
+    """
+    await warm.wait()
     for proxy in (rest, grpc):
         proxy.reset_rate = 0.002
         proxy.stall_rate = 0.002
@@ -265,8 +284,11 @@ async def test_mixed_operations_under_chaos(server_factory: Any) -> None:
     started = time.monotonic()
     async with client:
         server_faults(server)
-        schedule = asyncio.create_task(chaos_schedule(rest, grpc, stop, episodes))
-        await asyncio.gather(*(worker(client, w, ledger, tally, wrong) for w in range(WORKERS)))
+        warm = asyncio.Event()
+        schedule = asyncio.create_task(chaos_schedule(rest, grpc, stop, episodes, warm))
+        await asyncio.gather(
+            *(worker(client, w, ledger, tally, wrong, warm) for w in range(WORKERS))
+        )
         stop.set()
         await schedule
         server.faults.clear()
