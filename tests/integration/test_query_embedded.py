@@ -130,6 +130,18 @@ def hits(points: Any) -> list[tuple[Any, float]]:
     return sorted(((p.id, as_float32(p.score)) for p in points), key=lambda h: (-h[1], h[0]))
 
 
+def f32(value: Any) -> Any:
+    """qdrant-client's vectors (models, JSON floats) as qdpool gives them: plain dicts and
+    lists of float32-rounded floats, sparse indices as ints."""
+    if hasattr(value, "model_dump"):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return {k: v if k == "indices" else f32(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [f32(v) for v in value]
+    return as_float32(value)
+
+
 async def judged(
     judges: dict[str, AsyncQdrantClient], ours: qdpool.Client, call: str, **kwargs: Any
 ) -> tuple[list[Any], list[Any]]:
@@ -178,6 +190,7 @@ QUERY_CASES: dict[str, dict[str, Any]] = {
     "sparse": {"query": SPARSE, "using": "sparse", "limit": 5},
     "multi": {"query": MULTI, "using": "multi", "limit": 5},
     "by_id": {"query": 3, "using": "dense", "limit": 4},
+    "with_vectors": {"query": SPARSE, "using": "sparse", "limit": 3, "with_vectors": True},
     "mmr": {
         "query": qm.NearestQuery(nearest=DENSE, mmr=qm.Mmr(diversity=0.6, candidates_limit=10)),
         "using": "dense",
@@ -302,6 +315,11 @@ async def test_query_points_matches_qdrant_client(
     assert expected, case
     assert hits(theirs[1].points) == expected
     assert [hits(m) for m in mine] == [expected, expected]
+    if case == "with_vectors":
+        vectors = [f32(p.vector) for p in theirs[0].points]
+        assert [f32(p.vector) for p in theirs[1].points] == vectors
+        assert [[p.vector for p in m] for m in mine] == [vectors, vectors]
+        assert set(vectors[0]) == {"dense", "multi", "sparse"}
     if case == "dense_params_filter_offset":
         assert all(set(p.payload) == {"tag", "n"} for p in mine[1])
 
