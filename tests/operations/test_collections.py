@@ -237,6 +237,31 @@ async def test_qdrant_client_models_and_qdpool_params_give_the_same_body() -> No
     assert rest.calls[0].body == rest.calls[1].body
 
 
+async def test_storage_placement_travels_on_both_protocols() -> None:
+    client, rest, grpc = make_client(True)
+    async with client:
+        for protocol in PROTOCOLS:
+            await client.create_collection(
+                "docs",
+                size=4,
+                sharding_method="auto",
+                payload=qm.PayloadStorageParams(memory=qm.Memory.COLD),
+                id_tracker={"memory": "pinned"},
+                protocol=protocol,
+            )
+    body = rest.calls[0].body
+    assert body == grpc.calls[0].body
+    assert (body["payload"], body["id_tracker"]) == ({"memory": "cold"}, {"memory": "pinned"})
+    message = ops.CREATE_COLLECTION.grpc.encode(grpc.calls[0])  # type: ignore[union-attr]
+    assert message.payload.memory == _col.Cold and message.id_tracker.memory == _col.Pinned
+    assert message.sharding_method == _col.Auto and message.HasField("sharding_method")
+    info = ops.GET_COLLECTION.decode_rest(
+        {"status": "green", "config": {"params": {**body, "read_fan_out_factor": 2}}}
+    )
+    assert (info.payload_storage, info.id_tracker) == ({"memory": "cold"}, {"memory": "pinned"})
+    assert (info.read_fan_out_factor, info.read_fan_out_delay_ms) == (2, None)
+
+
 async def test_a_collection_without_dense_vectors_sends_none() -> None:
     client, rest, _ = make_client(True)
     async with client:
