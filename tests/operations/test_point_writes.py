@@ -602,3 +602,17 @@ async def test_upload_points_takes_write_ordering() -> None:
             assert written == 5
     for transport in (rest, grpc):
         assert [c.options for c in transport.calls] == [Options(wait=True, ordering="medium")] * 3
+
+
+def test_the_column_form_reaches_the_server_as_points() -> None:
+    body = {"batch": {"ids": [1, 2], "vectors": {"d": [[1.0], [2.0]]}, "payloads": [{"a": 1}, {}]}}
+    rest_body, _ = round_trip(ops.UPSERT, body)
+    assert rest_body == {
+        "points": [
+            {"id": 1, "vector": {"d": [1.0]}, "payload": {"a": 1}},
+            {"id": 2, "vector": {"d": [2.0]}},
+        ]
+    }
+    with pytest.raises(InvalidInput) as info:
+        round_trip(ops.UPSERT, {"batch": {"ids": [1, 2], "vectors": [[1.0]]}})
+    assert info.value.field == "batch"
