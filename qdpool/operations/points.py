@@ -246,7 +246,9 @@ def upsert_request(
     or Qdrant's column form (``{"ids", "vectors", "payloads"}``, qdrant-client ``Batch``).
     ``update_filter``: existing points are replaced only where they match it;
     ``update_mode``: ``upsert`` (default), ``insert_only`` or ``update_only``."""
-    body: dict[str, Any] = {"points": validate.points(_as_points(points), start=start)}
+    if type(points) is not list:  # a list is never the column form: no look on the hot path
+        points = _as_points(points)
+    body: dict[str, Any] = {"points": validate.points(points, start=start)}
     if update_filter is not None:
         body["update_filter"] = validate.filter_(update_filter, "update_filter")
     if update_mode is not None:
