@@ -869,7 +869,6 @@ async def test_every_received_field_is_honoured_or_refused(server_factory: Any) 
 
 
 @pytest.fixture
-@pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection")
 async def judge(server: Any) -> AsyncIterator[tuple[AsyncQdrantClient, str]]:
     """qdrant-client over gRPC, and a collection of five points (``n`` = id, ``tag``)."""
     client = AsyncQdrantClient(
@@ -897,6 +896,10 @@ async def judge(server: Any) -> AsyncIterator[tuple[AsyncQdrantClient, str]]:
     await client.close()
 
 
+INSECURE_KEY = "ignore:Api key is used with an insecure connection"
+
+
+@pytest.mark.filterwarnings(INSECURE_KEY)
 async def test_upsert_update_filter_and_update_mode_take_effect(
     judge: tuple[AsyncQdrantClient, str],
 ) -> None:
@@ -924,6 +927,7 @@ async def test_upsert_update_filter_and_update_mode_take_effect(
     assert got == {5: "old", 9: "ins"}
 
 
+@pytest.mark.filterwarnings(INSECURE_KEY)
 async def test_scroll_order_by_and_query_prefetch_take_effect(
     judge: tuple[AsyncQdrantClient, str],
 ) -> None:
