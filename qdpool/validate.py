@@ -409,6 +409,8 @@ def query(value: object) -> Dense | PointId:
 
 def with_payload(value: object) -> Any:
     """``with_payload``: a bool, a list of keys, or ``{"include"/"exclude": [...]}``."""
+    if value is True or value is False:  # the common case, on every query's path
+        return value
     value = plain(value)
     if isinstance(value, Mapping) and len(value) == 1:
         ((kind, keys),) = value.items()
