@@ -1425,7 +1425,7 @@ def connect_sync(
     protocols: Sequence[Protocol] | None = None,
     timeout: float = 5.0,
     pool: PoolConfig | None = None,
-    rest_transport: RestTransportName = "aiohttp",
+    rest_transport: RestTransportName = "http1",
     httpx_client: httpx.AsyncClient | None = None,
     ssl_context: ssl.SSLContext | None = None,
     interceptors: Sequence[Interceptor] = (),

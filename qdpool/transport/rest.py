@@ -1,7 +1,8 @@
-"""REST over aiohttp: keep-alive HTTP/1.1 with orjson, the default REST transport.
+"""REST over aiohttp: keep-alive HTTP/1.1 with orjson (``rest_transport="aiohttp"``).
 
-aiohttp spends a fraction of httpx's client CPU per call (see
-docs/performance.md), which is why it is the default. Idle connections expire
+aiohttp spends a fraction of httpx's client CPU per call, and qdpool's own
+``http1`` transport (the default) about half of aiohttp's (see
+docs/performance.md). Idle connections expire
 after ``PoolConfig.keepalive_expiry`` (below Qdrant's 5 s), so a request is not
 written to a connection the server is about to close.
 
