@@ -107,6 +107,26 @@ def query_request(
     score_threshold: float | None,
     lookup_from: Any = None,
 ) -> dict[str, Any]:
+    if (
+        filter is None
+        and offset is None
+        and score_threshold is None
+        and using is None
+        and prefetch is None
+        and params is None
+        and lookup_from is None
+        and type(limit) is int
+        and limit > 0
+        and (with_payload is True or with_payload is False)
+        and (with_vector is True or with_vector is False)
+        and _is_simple(query)
+    ):  # the plain nearest query, the most common call: nothing more to check
+        return {
+            "query": validate.query(query),
+            "limit": limit,
+            "with_payload": with_payload,
+            "with_vector": with_vector,
+        }
     body: dict[str, Any] = {
         "limit": validate.positive_int(limit, "limit"),
         "with_payload": validate.with_payload(with_payload),
