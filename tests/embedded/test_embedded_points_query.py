@@ -32,6 +32,9 @@ from qdpool.embedded import EmbeddedQdrant
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:Api key is used with an insecure connection"),
+    # qdrant-client's local mode, the second judge here, says what it does not model
+    pytest.mark.filterwarnings("ignore:Payload indexes have no effect in the local Qdrant"),
+    pytest.mark.filterwarnings("ignore:Local mode performs exact"),
     pytest.mark.asyncio(loop_scope="session"),
 ]
 

@@ -406,7 +406,7 @@ async def test_collection_with_only_sparse_vectors(server: EmbeddedQdrant) -> No
         await client.delete_collection(name)
 
 
-def test_dataset_shapes() -> None:
+async def test_dataset_shapes() -> None:
     # the fixtures' data has what the tests above rely on
     points = dataset()
     assert len(points) == N and "e" not in points[9].vector  # type: ignore[operator]
