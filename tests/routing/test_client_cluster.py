@@ -226,7 +226,11 @@ async def test_kill_9_of_a_peer_under_mixed_load_fails_no_call_and_loses_no_writ
 ) -> None:
     victim = peers.peers[2]
     events = Events()
-    async with connect(peers.peers[1], events) as client:
+    # P2C over peak EWMA shuns a node after its first failures (a failure costs as a slow
+    # answer), so a dead node may never see Envoy's 5 failures in a row; 2 makes the ejection
+    # this test observes happen on the attempts the kill itself fails.
+    ejection = qdpool.EjectionPolicy(base_ejection_time=1.0, consecutive_failures=2)
+    async with connect(peers.peers[1], events, ejection=ejection) as client:
         assert client.cluster is not None
         await client.create_collection(name, size=DIM, distance="Dot", timeout=10.0)
         acked: list[int] = []
