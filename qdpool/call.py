@@ -53,10 +53,6 @@ class Options:
             parts.append(f"consistency={self.consistency}")
         object.__setattr__(self, "rest_query", "&".join(parts))
 
-    def as_params(self) -> dict[str, str]:
-        """The options as REST query parameters."""
-        return dict(part.split("=", 1) for part in self.rest_query.split("&") if part)
-
 
 WAIT = Options(wait=True)
 NO_WAIT = Options(wait=False)

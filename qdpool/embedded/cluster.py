@@ -32,13 +32,13 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit
 
 from qdpool.embedded.cluster_control import control
 from qdpool.embedded.cluster_state import PORT_STRIDE
 from qdpool.embedded.server import EmbeddedProcess
+from qdpool.embedded.service import AsyncService
 
 PEER_LINE = re.compile(
     r"^qdpool serve: peer=(?P<id>\d+) rest=(?P<rest>\S+) grpc=(?P<grpc>\S+) pid=(?P<pid>\d+)$"
@@ -76,7 +76,7 @@ class Peer:
         )
 
 
-class EmbeddedCluster:
+class EmbeddedCluster(AsyncService):
     """A cluster of ``peers`` peer processes in front of one engine process.
 
     Args:
@@ -255,18 +255,6 @@ class EmbeddedCluster:
         process (same start time), so a reused pid is never mistaken for it.
         """
         return {pid for pid, started in self._seen.items() if _start_time(pid) == started}
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- commands ----------------------------------------------------------------------
 

@@ -28,8 +28,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, cast
 
 import grpc.aio
 from aiohttp import web
@@ -46,6 +45,7 @@ from qdpool.embedded.faults import FaultInjector
 from qdpool.embedded.grpc import create_server
 from qdpool.embedded.rest import create_app
 from qdpool.embedded.server import KEEPALIVE_TIMEOUT
+from qdpool.embedded.service import AsyncService
 from qdpool.operations.spec import Operation
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -81,7 +81,7 @@ class PeerEngine:
         return await self.link.run(operation, collection, body, params)
 
 
-class ClusterPeer:
+class ClusterPeer(AsyncService):
     """One peer's doors and peer-to-peer port, on the ports the membership gives it.
 
     Args:
@@ -170,18 +170,6 @@ class ClusterPeer:
             self._p2p.close()
             self._p2p = None
         await self._link.close()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
 
 def peer_main(

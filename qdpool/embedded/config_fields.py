@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from qdpool.embedded.convert import json_type
 from qdpool.embedded.errors import EngineError, ErrorKind
 
 
@@ -125,7 +126,7 @@ _QUANTIZATION_REQUIRED = {"scalar": "type", "product": "compression"}
 def parse_fields(value: Any, spec: dict[str, Field], path: str) -> dict[str, Any]:
     """Validate one object against ``spec``; returns it without its ``null`` fields."""
     if not isinstance(value, dict):
-        raise EngineError.format(f"{path}: invalid type: {_kind(value)}, expected a map")
+        raise EngineError.format(f"{path}: invalid type: {json_type(value)}, expected a map")
     out: dict[str, Any] = {}
     for key, item in value.items():
         field = spec.get(key)
@@ -157,7 +158,7 @@ def parse_quantization(value: Any, path: str, *, allow_disabled: bool) -> dict[s
 def parse_sparse_params(value: Any, path: str) -> dict[str, Any]:
     """``SparseVectorParams``: ``{"index": {...}, "modifier": "none" | "idf"}``."""
     if not isinstance(value, dict):
-        raise EngineError.format(f"{path}: invalid type: {_kind(value)}, expected a map")
+        raise EngineError.format(f"{path}: invalid type: {json_type(value)}, expected a map")
     out: dict[str, Any] = {}
     for key, item in value.items():
         if key not in ("index", "modifier"):
@@ -177,11 +178,13 @@ def _check(value: Any, field: Field, path: str) -> Any:
     kind = field.kind
     if kind == "map":
         if not isinstance(value, dict):
-            raise EngineError.format(f"{path}: invalid type: {_kind(value)}, expected a map")
+            raise EngineError.format(f"{path}: invalid type: {json_type(value)}, expected a map")
         return value
     if kind == "bool":
         if not isinstance(value, bool):
-            raise EngineError.format(f"{path}: invalid type: {_kind(value)}, expected a boolean")
+            raise EngineError.format(
+                f"{path}: invalid type: {json_type(value)}, expected a boolean"
+            )
         return value
     if kind == "enum":
         if value not in field.choices:
@@ -194,10 +197,10 @@ def _check(value: Any, field: Field, path: str) -> Any:
         return value
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise EngineError.format(f"{path}: invalid type: {_kind(value)}, expected f64")
+            raise EngineError.format(f"{path}: invalid type: {json_type(value)}, expected f64")
     elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise EngineError.format(
-            f"{path}: invalid value: {_kind(value)}, expected an unsigned integer"
+            f"{path}: invalid value: {json_type(value)}, expected an unsigned integer"
         )
     if field.minimum is not None and value < field.minimum:
         raise EngineError(
@@ -216,20 +219,3 @@ def _check(value: Any, field: Field, path: str) -> Any:
 
 def _num(bound: float) -> str:
     return str(int(bound)) if float(bound).is_integer() else str(bound)
-
-
-def _kind(value: Any) -> str:
-    """serde's name for an unexpected JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"boolean `{str(value).lower()}`"
-    if isinstance(value, int):
-        return f"integer `{value}`"
-    if isinstance(value, float):
-        return f"floating point `{value}`"
-    if isinstance(value, str):
-        return f'string "{value}"'
-    if isinstance(value, list):
-        return "sequence"
-    return "map"

@@ -71,7 +71,7 @@ def parse_bool(value: Any, field: str, default: bool) -> bool:
         return default
     if isinstance(value, bool):
         return value
-    raise EngineError.format(f"{field}: invalid type: {_json_type(value)}, expected a boolean")
+    raise EngineError.format(f"{field}: invalid type: {json_type(value)}, expected a boolean")
 
 
 def parse_uint(value: Any, field: str, default: int | None, minimum: int = 0) -> int | None:
@@ -80,7 +80,7 @@ def parse_uint(value: Any, field: str, default: int | None, minimum: int = 0) ->
         return default
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise EngineError.format(
-            f"{field}: invalid value: {_json_type(value)}, expected an unsigned integer"
+            f"{field}: invalid value: {json_type(value)}, expected an unsigned integer"
         )
     if value < minimum:
         raise EngineError.validation(field, f"value {value} invalid, must be {minimum} or larger")
@@ -92,7 +92,7 @@ def parse_float(value: Any, field: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise EngineError.format(f"{field}: invalid type: {_json_type(value)}, expected a number")
+        raise EngineError.format(f"{field}: invalid type: {json_type(value)}, expected a number")
     return float(value)
 
 
@@ -101,7 +101,7 @@ def parse_object(value: Any, field: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise EngineError.format(f"{field}: invalid type: {_json_type(value)}, expected a map")
+        raise EngineError.format(f"{field}: invalid type: {json_type(value)}, expected a map")
     return value
 
 
@@ -161,7 +161,7 @@ def _is_str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(k, str) for k in value)
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
     """serde's way of naming the JSON value it did not expect."""
     if value is None:
         return "null"

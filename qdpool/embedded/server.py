@@ -17,7 +17,6 @@ with the client::
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import contextlib
 import logging
@@ -28,8 +27,6 @@ import socket
 import sys
 from collections import deque
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import grpc.aio
 from aiohttp import web
@@ -40,6 +37,7 @@ from qdpool.embedded.engine import Engine
 from qdpool.embedded.faults import FaultInjector, ReceivedRequest
 from qdpool.embedded.grpc import create_server
 from qdpool.embedded.rest import create_app
+from qdpool.embedded.service import AsyncService
 
 log = logging.getLogger(__name__)
 
@@ -54,29 +52,7 @@ def banner(rest_url: str, grpc_url: str) -> str:
     return f"qdpool serve: rest={rest_url} grpc={grpc_url}"
 
 
-class _Service(abc.ABC):
-    """``async with`` for a server that has ``start()`` and ``close()``."""
-
-    @abc.abstractmethod
-    async def start(self) -> None: ...
-
-    @abc.abstractmethod
-    async def close(self) -> None: ...
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-
-class EmbeddedQdrant(_Service):
+class EmbeddedQdrant(AsyncService):
     """A Qdrant-compatible server (REST + gRPC) on Qdrant Edge shards, in this event loop.
 
     Args:
@@ -210,7 +186,7 @@ class EmbeddedQdrant(_Service):
         return f"<EmbeddedQdrant {state}>"
 
 
-class EmbeddedProcess(_Service):
+class EmbeddedProcess(AsyncService):
     """``python -m qdpool serve`` as a child process, with the same arguments as ``EmbeddedQdrant``.
 
     ``start`` waits for the banner line and parses the URLs from it; ``kill`` sends
