@@ -196,8 +196,8 @@ class Engine:
             raise EngineError.internal(f"unknown operation {operation.name!r}")
         params = params or {}
         _check_replica_options(operation, params)
-        if operation.name in strict_mode.CHECKED and collection is not None:
-            self._check_strict_mode(operation.name, collection, body, params)
+        if operation in strict_mode.CHECKED and collection is not None:
+            self._check_strict_mode(operation, collection, body, params)
         generation = self._replacements
         try:
             return handler(collection, body, params)
@@ -207,7 +207,7 @@ class Engine:
         return handler(collection, body, params)
 
     def _check_strict_mode(
-        self, operation: str, name: str, body: Any, params: dict[str, str]
+        self, operation: Operation[Any], name: str, body: Any, params: dict[str, str]
     ) -> None:
         """Refuse what the collection's enabled strict mode forbids (strict_mode.py)."""
         with self._lock:

@@ -38,7 +38,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from qdpool import operations as ops
 from qdpool.embedded.errors import EngineError, ErrorKind
+from qdpool.operations.spec import Operation
 
 ENFORCED = frozenset(
     (
@@ -63,35 +65,35 @@ _DEFAULT_GROUP_SIZE = 3
 # Filtered writes: the operations whose filter selects the points they change.
 _FILTERED_UPDATES = frozenset(
     (
-        "delete",
-        "set_payload",
-        "overwrite_payload",
-        "delete_payload",
-        "clear_payload",
-        "delete_vectors",
-        "update_vectors",
-        "upsert",
-        "batch_update_points",
+        ops.DELETE_POINTS,
+        ops.SET_PAYLOAD,
+        ops.OVERWRITE_PAYLOAD,
+        ops.DELETE_PAYLOAD,
+        ops.CLEAR_PAYLOAD,
+        ops.DELETE_VECTORS,
+        ops.UPDATE_VECTORS,
+        ops.UPSERT,
+        ops.BATCH_UPDATE_POINTS,
     )
 )
 _READS = frozenset(
     (
-        "count",
-        "scroll",
-        "query_points",
-        "query_batch_points",
-        "query_points_groups",
-        "facet",
-        "search_matrix_pairs",
-        "search_matrix_offsets",
+        ops.COUNT,
+        ops.SCROLL,
+        ops.QUERY_POINTS,
+        ops.QUERY_BATCH_POINTS,
+        ops.QUERY_POINTS_GROUPS,
+        ops.FACET,
+        ops.SEARCH_MATRIX_PAIRS,
+        ops.SEARCH_MATRIX_OFFSETS,
     )
 )
-CHECKED = _READS | _FILTERED_UPDATES | {"create_payload_index"}
+CHECKED = _READS | _FILTERED_UPDATES | {ops.CREATE_PAYLOAD_INDEX}
 """The operations ``check`` looks at; the engine skips the rest."""
 
 
 def check(
-    operation: str,
+    operation: Operation[Any],
     strict: dict[str, Any],
     body: Any,
     params: dict[str, str],
@@ -107,11 +109,11 @@ def check(
         if strict.get("unindexed_filtering_retrieve") is False:
             _check_indexed(_filters_of(operation, body), payload_schema())
     elif operation in _FILTERED_UPDATES:
-        if operation == "upsert":
+        if operation is ops.UPSERT:
             _check_batch_size(strict, body)
         if strict.get("unindexed_filtering_update") is False:
             _check_indexed(_filters_of(operation, body), payload_schema())
-    elif operation == "create_payload_index":
+    elif operation is ops.CREATE_PAYLOAD_INDEX:
         maximum = strict.get("max_payload_index_count")
         schema = payload_schema()
         if maximum is not None and body.get("field_name") not in schema and len(schema) >= maximum:
@@ -125,9 +127,9 @@ def check(
 # -- limits ---------------------------------------------------------------------------
 
 
-def _check_read(operation: str, strict: dict[str, Any], body: dict[str, Any]) -> None:
+def _check_read(operation: Operation[Any], strict: dict[str, Any], body: dict[str, Any]) -> None:
     limit = strict.get("max_query_limit")
-    if operation == "query_batch_points":
+    if operation is ops.QUERY_BATCH_POINTS:
         searches = body.get("searches") or []
         maximum = strict.get("search_max_batchsize")
         if maximum is not None and len(searches) > maximum:
@@ -135,9 +137,9 @@ def _check_read(operation: str, strict: dict[str, Any], body: dict[str, Any]) ->
         for search in searches:
             if isinstance(search, dict):
                 _check_query(strict, search, limit)
-    elif operation == "query_points":
+    elif operation is ops.QUERY_POINTS:
         _check_query(strict, body, limit)
-    elif operation == "query_points_groups":
+    elif operation is ops.QUERY_POINTS_GROUPS:
         _check_query(strict, {k: v for k, v in body.items() if k != "limit"}, None)
         if limit is not None:
             size = _int(body.get("limit"), _DEFAULT_LIMIT) * _int(
@@ -145,11 +147,11 @@ def _check_read(operation: str, strict: dict[str, Any], body: dict[str, Any]) ->
             )
             if size > limit:
                 raise _limit(size, limit, "limit")
-    elif operation in ("scroll", "facet"):
+    elif operation in (ops.SCROLL, ops.FACET):
         given = body.get("limit")
         if limit is not None and isinstance(given, int) and given > limit:
             raise _limit(given, limit, "limit")
-    elif operation in ("search_matrix_pairs", "search_matrix_offsets"):
+    elif operation in (ops.SEARCH_MATRIX_PAIRS, ops.SEARCH_MATRIX_OFFSETS):
         sample, per = body.get("sample"), body.get("limit")
         if limit is not None and (sample is not None or per is not None):
             size = _int(sample, 1) * _int(per, 1)
@@ -209,7 +211,7 @@ def _check_timeout(strict: dict[str, Any], params: dict[str, str]) -> None:
 # -- filters --------------------------------------------------------------------------
 
 
-def _filters_of(operation: str, body: dict[str, Any]) -> list[Any]:
+def _filters_of(operation: Operation[Any], body: dict[str, Any]) -> list[Any]:
     """Every filter a request carries (queries' prefetches and batched operations too)."""
     found: list[Any] = []
 
@@ -221,12 +223,12 @@ def _filters_of(operation: str, body: dict[str, Any]) -> list[Any]:
         for item in prefetch if isinstance(prefetch, list) else [prefetch]:
             query(item)
 
-    if operation == "query_batch_points":
+    if operation is ops.QUERY_BATCH_POINTS:
         for search in body.get("searches") or []:
             query(search)
-    elif operation in ("query_points", "query_points_groups"):
+    elif operation in (ops.QUERY_POINTS, ops.QUERY_POINTS_GROUPS):
         query(body)
-    elif operation == "batch_update_points":
+    elif operation is ops.BATCH_UPDATE_POINTS:
         for op in body.get("operations") or []:
             if isinstance(op, dict):
                 for inner in op.values():
