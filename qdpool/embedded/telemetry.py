@@ -6,7 +6,8 @@
 (a container limited to 1.5 CPUs reports 2); ``ram_size`` is the machine's
 memory, or the cgroup's memory limit when lower, in KiB like Qdrant's;
 ``disk_size`` is the size of the file system holding the data directory, in
-KiB.  Collections are counted; at ``details_level`` 1 or more each is listed
+KiB; Qdrant reports ``app.system`` from ``details_level`` 1 on, and so does
+this server.  Collections are counted; at ``details_level`` 1 or more each is listed
 by name (``{"id": name}``), as Qdrant lists them.
 """
 
@@ -44,16 +45,11 @@ def telemetry(
         listed["collections"] = [
             {"id": _anonymized(name) if anonymize else name} for name in collections
         ]
-    return {
-        "id": str(uuid.UUID(int=node_id)),
-        "app": {
-            "name": "qdrant",
-            "version": VERSION,
-            "system": system(data_dir),
-            "startup": started.isoformat().replace("+00:00", "Z"),
-        },
-        "collections": listed,
-    }
+    app: dict[str, Any] = {"name": "qdrant", "version": VERSION}
+    if details >= 1:  # as Qdrant: the running environment only from level 1 on
+        app["system"] = system(data_dir)
+    app["startup"] = started.isoformat().replace("+00:00", "Z")
+    return {"id": str(uuid.UUID(int=node_id)), "app": app, "collections": listed}
 
 
 def system(data_dir: Path) -> dict[str, Any]:

@@ -86,6 +86,8 @@ async def test_telemetry(rest: Rest, server: EmbeddedQdrant, collection_name: st
     )
     result = (await rest("GET", "/telemetry")).result
     assert set(result) == {"id", "app", "collections"}
+    assert "system" not in result["app"]  # Qdrant leaves it out at details_level 0
+    result = (await rest("GET", "/telemetry", params={"details_level": "1"})).result
     app = result["app"]
     assert app["name"] == "qdrant"
     assert app["version"] == "1.18.0+qdpool-embedded"
