@@ -30,6 +30,9 @@ Messages live in qdpool's own proto package (``qdpool.wire``) with Qdrant's name
 field numbers; the wire carries no package names, and method paths come from the specs.
 
 Modules: ``values`` (JSON values, payloads, point ids, vectors, timestamps), ``filters``
-(filter dict <-> ``Filter``), ``requests``, ``responses``, ``rest`` (REST result JSON ->
-typed results) and ``enums``.
+(filter dict <-> ``Filter``), ``requests`` and ``responses`` (the shared request and reply
+machinery), ``rest`` (REST result JSON -> typed results), ``enums``, and one module per
+family of operations: ``collections`` and ``collections_config`` (create, update, info),
+``aliases``, ``snapshots``, ``points_ops`` (writes, payloads, vectors, payload indexes)
+and ``query_ops`` (queries and reads).
 """
