@@ -54,37 +54,49 @@ class Record:
     ``object.__setattr__`` per field) cost about nine times a plain one, more than parsing
     the answer. They are values all the same: equal by value, hashable when their payload
     and vector are, and not meant to be changed.
+
+    ``order_value`` is the ``order_by`` key's value for the point when a scroll or query is
+    ordered by a payload field (Qdrant sends it then), else None.
     """
 
-    __slots__ = ("id", "payload", "vector")
-    __match_args__ = ("id", "payload", "vector")
+    __slots__ = ("id", "order_value", "payload", "vector")
+    __match_args__ = ("id", "payload", "vector", "order_value")
 
     def __init__(
-        self, id: PointId, payload: Payload | None = None, vector: VectorOutput | None = None
+        self,
+        id: PointId,
+        payload: Payload | None = None,
+        vector: VectorOutput | None = None,
+        order_value: int | float | None = None,
     ) -> None:
         self.id = id
         self.payload = payload
         self.vector = vector
+        self.order_value = order_value
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.id, self.payload, self.vector, self.order_value)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not Record:
             return NotImplemented
         assert isinstance(other, Record)
-        return (self.id, self.payload, self.vector) == (other.id, other.payload, other.vector)
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
-        return hash((self.id, self.payload, self.vector))
+        return hash(self._key())
 
     def __repr__(self) -> str:
-        return f"Record(id={self.id!r}, payload={self.payload!r}, vector={self.vector!r})"
+        tail = "" if self.order_value is None else f", order_value={self.order_value!r}"
+        return f"Record(id={self.id!r}, payload={self.payload!r}, vector={self.vector!r}{tail})"
 
 
 class ScoredPoint:
     """A point returned by a query, with its similarity score (a plain slotted class, as
     ``Record`` and for the same reason)."""
 
-    __slots__ = ("id", "payload", "score", "vector", "version")
-    __match_args__ = ("id", "score", "version", "payload", "vector")
+    __slots__ = ("id", "order_value", "payload", "score", "vector", "version")
+    __match_args__ = ("id", "score", "version", "payload", "vector", "order_value")
 
     def __init__(
         self,
@@ -93,15 +105,17 @@ class ScoredPoint:
         version: int = 0,
         payload: Payload | None = None,
         vector: VectorOutput | None = None,
+        order_value: int | float | None = None,
     ) -> None:
         self.id = id
         self.score = score
         self.version = version
         self.payload = payload
         self.vector = vector
+        self.order_value = order_value
 
     def _key(self) -> tuple[Any, ...]:
-        return (self.id, self.score, self.version, self.payload, self.vector)
+        return (self.id, self.score, self.version, self.payload, self.vector, self.order_value)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not ScoredPoint:
@@ -115,7 +129,9 @@ class ScoredPoint:
     def __repr__(self) -> str:
         return (
             f"ScoredPoint(id={self.id!r}, score={self.score!r}, version={self.version!r}, "
-            f"payload={self.payload!r}, vector={self.vector!r})"
+            f"payload={self.payload!r}, vector={self.vector!r}"
+            + ("" if self.order_value is None else f", order_value={self.order_value!r}")
+            + ")"
         )
 
 

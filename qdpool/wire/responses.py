@@ -56,6 +56,7 @@ def _record(point: Any) -> Record:
         point_id.uuid or point_id.num,
         _payload(point.payload),
         vectors_output_from_pb(point.vectors) if point.HasField("vectors") else None,
+        _order_value(point.order_value) if point.HasField("order_value") else None,
     )
 
 
@@ -67,7 +68,14 @@ def _scored_point(point: Any) -> ScoredPoint:
         point.version,
         _payload(point.payload),
         vectors_output_from_pb(point.vectors) if point.HasField("vectors") else None,
+        _order_value(point.order_value) if point.HasField("order_value") else None,
     )
+
+
+def _order_value(value: Any) -> int | float:
+    """An ``OrderValue`` (its ``int`` or ``float`` variant) as the number REST sends."""
+    number: int | float = getattr(value, value.WhichOneof("variant"))
+    return number
 
 
 def _payload(fields: Any) -> dict[str, Any] | None:
@@ -156,6 +164,12 @@ def _fill_point_out(out: Any, item: Mapping[str, Any]) -> None:
     vector = item.get("vector")
     if vector is not None:
         _fill_vectors(out.vectors, vector, "vector")
+    order_value = item.get("order_value")
+    if order_value is not None:
+        if type(order_value) is int:
+            out.order_value.int = order_value
+        else:
+            out.order_value.float = order_value
 
 
 def _fill_records(out: Any, items: Iterable[Mapping[str, Any]]) -> None:

@@ -59,6 +59,7 @@ def record_from_json(item: Mapping[str, Any]) -> Record:
         point_id if type(point_id) is int or type(point_id) is str else _id(point_id),
         item.get("payload") or None,
         None if vector is None else _vector(vector),
+        item.get("order_value"),
     )
 
 
@@ -70,6 +71,7 @@ def scored_point_from_json(item: Mapping[str, Any]) -> ScoredPoint:
         item.get("version") or 0,
         item.get("payload") or None,
         None if vector is None else _vector(vector),
+        item.get("order_value"),
     )
 
 
@@ -88,6 +90,7 @@ def _scored_points(items: list[Any]) -> list[ScoredPoint]:
                 get("version") or 0,
                 get("payload") or None,
                 None if vector is None else _vector(vector),
+                get("order_value"),
             )
         )
     return out
