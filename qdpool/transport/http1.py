@@ -107,7 +107,9 @@ class Http1Transport:
         """Connections open or opening, plus free slots already promised to a waiter."""
         self._waiters: deque[asyncio.Future[Http1Connection | None]] = deque()
         self._sweeper: asyncio.TimerHandle | None = None
-        self._watchdog = _Watchdog(clock)
+        self._watchdog = _Watchdog(clock, self._all)
+        self._header_items: tuple[tuple[str, str], ...] = ()
+        self._header_lines = ""
         self._closed = False
         default_port = 443 if endpoint.tls else 80
         host = f"[{self._host}]" if ":" in self._host else self._host
@@ -211,10 +213,11 @@ class Http1Transport:
             length = "content-length: 0\r\n" if method in _BODY_METHODS else ""
         extra = ""
         if headers:
-            extra = "".join([f"{k}: {v}\r\n" for k, v in headers.items()])
-            n = len(headers)
-            if extra.count("\n") != n or extra.count("\r") != n:
-                raise errors.InvalidInput("headers", "a header name or value contains a line break")
+            items = tuple(headers.items())
+            if items != self._header_items:  # mostly the same (the API key) call after call
+                self._header_lines = _header_lines(items)
+                self._header_items = items
+            extra = self._header_lines
         try:
             return f"{method} {self._prefix}{target}{self._fixed}{length}{extra}\r\n".encode(
                 "latin-1"
@@ -341,7 +344,7 @@ class Http1Transport:
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[Http1Connection | None] = loop.create_future()
         self._waiters.append(waiter)
-        expiry = loop.call_later(max(deadline - self._clock(), 0.0), _expire, waiter)
+        self._watchdog.watch_waiter(waiter, deadline)
         try:
             return await waiter
         except BaseException:
@@ -356,7 +359,7 @@ class Http1Transport:
                     self._waiters.remove(waiter)
             raise
         finally:
-            expiry.cancel()
+            self._watchdog.forget_waiter(waiter)
 
     async def _connect(self, deadline: float) -> Http1Connection:
         """Open a connection on a slot already counted; the slot is given back on failure."""
@@ -442,34 +445,46 @@ class Http1Transport:
 
 
 class _Watchdog:
-    """One timer for every exchange in flight: it fires at the earliest deadline, times out
-    what is due, and re-arms for the next.
+    """One timer for the whole pool: it fires at the earliest deadline of any exchange in
+    flight or caller in line, times out what is due, and re-arms for the next.
 
-    A timer per exchange would cost a ``TimerHandle`` and a heap push and removal per call.
-    Deadlines of calls made one after another only grow, so this timer is re-armed about
+    A timer per call would cost a ``TimerHandle``, a heap push and a cancellation per call.
+    An exchange's deadline is an attribute of its connection (``watch`` and ``forget`` set
+    it), which the timer reads when it fires, so a call pays two attribute writes; and as
+    the deadlines of calls made one after another only grow, the timer is re-armed about
     once per timeout rather than once per call.
     """
 
-    def __init__(self, clock: Callable[[], float]) -> None:
+    def __init__(self, clock: Callable[[], float], conns: set[Http1Connection]) -> None:
         self._clock = clock
-        self._due: dict[Http1Connection, float] = {}
+        self._conns = conns
+        """The pool's connections (its own set, read when the timer fires)."""
+        self._waiters: dict[asyncio.Future[Any], float] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._at = math.inf
 
     def watch(self, conn: Http1Connection, deadline: float) -> None:
-        self._due[conn] = deadline
+        conn.deadline = deadline
         if deadline < self._at:
             self._arm(conn.loop, deadline)
 
     def forget(self, conn: Http1Connection) -> None:
-        self._due.pop(conn, None)
+        conn.deadline = math.inf
+
+    def watch_waiter(self, waiter: asyncio.Future[Any], deadline: float) -> None:
+        self._waiters[waiter] = deadline
+        if deadline < self._at:
+            self._arm(waiter.get_loop(), deadline)
+
+    def forget_waiter(self, waiter: asyncio.Future[Any]) -> None:
+        self._waiters.pop(waiter, None)
 
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
         self._timer = None
         self._at = math.inf
-        self._due.clear()
+        self._waiters.clear()
 
     def _arm(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
         if self._timer is not None:
@@ -482,14 +497,30 @@ class _Watchdog:
         self._at = math.inf
         now = self._clock()
         upcoming = math.inf
-        for conn, deadline in list(self._due.items()):
+        for conn in list(self._conns):
+            deadline = conn.deadline
             if deadline <= now:
-                del self._due[conn]
+                conn.deadline = math.inf
                 conn.time_out()
+            elif deadline < upcoming:
+                upcoming = deadline
+        for waiter, deadline in list(self._waiters.items()):
+            if deadline <= now:
+                del self._waiters[waiter]
+                _expire(waiter)
             elif deadline < upcoming:
                 upcoming = deadline
         if upcoming != math.inf:
             self._arm(loop, upcoming)
+
+
+def _header_lines(items: tuple[tuple[str, str], ...]) -> str:
+    """``name: value`` lines of a request's extra headers, refusing line breaks in them."""
+    lines = "".join([f"{k}: {v}\r\n" for k, v in items])
+    n = len(items)
+    if lines.count("\n") != n or lines.count("\r") != n:
+        raise errors.InvalidInput("headers", "a header name or value contains a line break")
+    return lines
 
 
 def _expire(waiter: asyncio.Future[Any]) -> None:

@@ -16,6 +16,7 @@ them to qdpool's tree, at its one boundary.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable
 from typing import cast
 
@@ -87,16 +88,17 @@ class Http1Connection(asyncio.Protocol):
         """False once an answer asked to close the connection (``Connection: close``, HTTP/1.0)."""
         self.idle_since = 0.0
         """When it last went back to the pool, on the transport's clock."""
+        self.deadline = math.inf
+        """When the exchange in flight times out (the pool's one timer reads it); inf if none."""
         self._answer: asyncio.Future[Answer] | None = None
         self._drain: asyncio.Future[None] | None = None
         self._paused = False
         self._chunks: list[bytes] = []
-        self._retry_after: str | None = None
-        self._head_bytes = 0
-        self._raw_head = 0
-        self._headers_done = False
+        self._head: list[bytes] = []
+        """The chunks that carried the answer's head, kept until the answer is complete."""
+        self._head_size = 0
+        self._in_head = False
         self._started = False
-        self._too_big = False
         self.loop = asyncio.get_running_loop()
         self._closed_waiter: asyncio.Future[None] = self.loop.create_future()
 
@@ -118,11 +120,10 @@ class Http1Connection(asyncio.Protocol):
             raise NotWritten("the connection was closed before the request was written")
         answer: asyncio.Future[Answer] = self.loop.create_future()
         self._answer = answer
-        self._chunks = []
-        self._retry_after = None
-        self._head_bytes = 0
-        self._raw_head = 0
-        self._headers_done = False
+        # ``_chunks`` and ``_head`` are empty: a clean exchange emptied them, and a
+        # connection whose exchange did not end cleanly never carries another.
+        self._head_size = 0
+        self._in_head = True
         self._started = False
         if body is None:
             transport.write(head)
@@ -214,20 +215,27 @@ class Http1Connection(asyncio.Protocol):
             self.fail(BadAnswer("the server sent bytes outside an exchange"))
             return
         self._started = True
+        if not self._in_head:
+            try:
+                self._parser.feed_data(data)
+            except httptools.HttpParserError as exc:
+                self.fail(BadAnswer(f"unparseable HTTP answer: {exc}"))
+            return
+        # Still in the head: keep its chunks (for Retry-After) and count its bytes, so that
+        # an endless header cannot grow the parser's buffer without bound. No Python
+        # callback per header: that would cost more than the rest of the parse.
+        self._head.append(data)
+        self._head_size += len(data)
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
-            if self._too_big:
+            if self._head_size < 0:  # on_headers_complete found the head too big
                 self.fail(BadAnswer(f"the answer's headers exceed {MAX_HEAD_BYTES} bytes"))
             else:
                 self.fail(BadAnswer(f"unparseable HTTP answer: {exc}"))
             return
-        if not self._headers_done:
-            # A head still incomplete after this many bytes is refused too, so that one
-            # endless header cannot grow the parser's buffer without bound.
-            self._raw_head += len(data)
-            if self._raw_head > MAX_HEAD_BYTES:
-                self.fail(BadAnswer(f"the answer's headers exceed {MAX_HEAD_BYTES} bytes"))
+        if self._in_head and self._head_size > MAX_HEAD_BYTES:  # and still no end in sight
+            self.fail(BadAnswer(f"the answer's headers exceed {MAX_HEAD_BYTES} bytes"))
 
     def eof_received(self) -> bool:
         self.dead = True
@@ -261,19 +269,11 @@ class Http1Connection(asyncio.Protocol):
         if answer is None or answer.done():
             self.dead = True  # a second answer to one request: not a connection to reuse
 
-    def on_status(self, status: bytes) -> None:
-        self._head_bytes += len(status)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._head_bytes += len(name) + len(value) + 4
-        if self._head_bytes > MAX_HEAD_BYTES:
-            self._too_big = True
-            raise BadAnswer("headers too large")
-        if len(name) == 11 and name.lower() == b"retry-after":
-            self._retry_after = value.decode("latin-1")
-
     def on_headers_complete(self) -> None:
-        self._headers_done = True
+        self._in_head = False
+        if self._head_size > MAX_HEAD_BYTES and _head_length(self._head) > MAX_HEAD_BYTES:
+            self._head_size = -1  # tells data_received why the parse stopped
+            raise BadAnswer("headers too large")
 
     def on_body(self, body: bytes) -> None:
         self._chunks.append(body)
@@ -282,9 +282,37 @@ class Http1Connection(asyncio.Protocol):
         answer = self._answer
         if answer is None or answer.done():
             return
-        if not self._parser.should_keep_alive():
+        parser = self._parser
+        if not parser.should_keep_alive():
             self.keep_alive = False
         chunks = self._chunks
         raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         self._chunks = []
-        answer.set_result((self._parser.get_status_code(), raw, self._retry_after))
+        status = parser.get_status_code()
+        # Only an error's Retry-After is read (429, 503): a success pays nothing for it.
+        retry_after = header_value(self._head, b"retry-after") if status >= 400 else None
+        self._head = []
+        answer.set_result((status, raw, retry_after))
+
+
+def _head_length(chunks: list[bytes]) -> int:
+    """Bytes of the head in ``chunks`` (up to its blank line), or all of them if unfinished."""
+    data = b"".join(chunks)
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        end = data.find(b"\n\n")  # llhttp accepts bare LF line ends
+    return len(data) if end < 0 else end
+
+
+def header_value(chunks: list[bytes], name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case) in the head carried by ``chunks``.
+
+    Reads the bytes llhttp has already accepted as a well-formed head, so a line is
+    ``name: value`` (no space before the colon, which llhttp refuses).
+    """
+    data = b"".join(chunks)
+    for line in data[: _head_length(chunks)].split(b"\n")[1:]:
+        key, colon, value = line.partition(b":")
+        if colon and key.lower() == name:
+            return value.strip().decode("latin-1")
+    return None

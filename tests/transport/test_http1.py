@@ -285,6 +285,46 @@ async def test_retry_after_reaches_the_429_error() -> None:
         assert "slow down" in str(exc.value)
 
 
+async def test_retry_after_split_across_chunks_and_in_any_case() -> None:
+    async def throttle(peer: Peer) -> None:
+        while await peer.request() is not None:
+            body = orjson.dumps({"status": {"error": "slow down"}, "time": 0})
+            whole = answer(body, 429, ("x-pad: " + "p" * 3000, "rEtRy-AfTeR:   7  "))
+            cut = whole.index(b"AfTeR")
+            await peer.send(whole[:cut])  # the head arrives in two pieces
+            await asyncio.sleep(0.01)
+            await peer.send(whole[cut:])
+
+    async with raw_server(throttle) as server, transport_for(server) as transport:
+        with pytest.raises(errors.ResourceExhausted) as exc:
+            await transport.send(make_call(server.endpoint))
+        assert exc.value.retry_after == 7.0
+
+
+def test_header_value_reads_the_head_only() -> None:
+    head = [b"HTTP/1.1 503 X\r\nRetry-After: 3\r\nretry-after: 9\r\n", b"\r\nretry-after: 5"]
+    assert http1_conn.header_value(head, b"retry-after") == "3"  # the first; never the body
+    assert (
+        http1_conn.header_value([b"HTTP/1.1 503 X\r\n\r\nretry-after: 5"], b"retry-after") is None
+    )
+    assert http1_conn.header_value([b"HTTP/1.1 503 retry-after: 1\r\n\r\n"], b"retry-after") is None
+
+
+async def test_a_large_answer_with_a_small_head_is_not_refused() -> None:
+    big = names_body(*(f"c{i:06d}" for i in range(20_000)))  # ~400 KB in one or more reads
+    assert len(big) > 4 * http1_conn.MAX_HEAD_BYTES
+
+    async def large(peer: Peer) -> None:
+        while await peer.request() is not None:
+            await peer.send(answer(big))
+
+    async with raw_server(large) as server, transport_for(server) as transport:
+        for _ in range(2):  # and the connection is reused after it
+            names = await transport.send(make_call(server.endpoint))
+            assert len(names) == 20_000
+        assert transport.pool_stats() == (1, 0, 0)
+
+
 # ---------------------------------------------------------------- the sent flag and closes
 
 
