@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from qdpool.endpoint import Endpoint
     from qdpool.operations.spec import Operation
+    from qdpool.transport.streams import Stream
 
 __all__ = ["NO_WAIT", "WAIT", "Call", "Options"]
 
@@ -82,6 +83,9 @@ class Call:
         sent: set by transports once the request may have reached the server.
         status: the HTTP status of a REST attempt's answer once it arrived (telemetry reads
             it for ``http.response.status_code``), else None.
+        stream: a file the REST body is streamed from, or the answer streamed to
+            (``qdpool.transport.streams``: a snapshot upload or download), else None. It
+            is not copied into hedges (the client turns hedging off for such calls).
     """
 
     operation: Operation[Any]
@@ -98,6 +102,7 @@ class Call:
     attempt_deadline: float = 0.0
     sent: bool = False
     status: int | None = None
+    stream: Stream | None = None
 
     def __post_init__(self) -> None:
         if not self.attempt_deadline:

@@ -77,6 +77,7 @@ from qdpool.policies import (
     RateLimitPolicy,
     RetryBudgetPolicy,
     RetryPolicy,
+    override,
 )
 from qdpool.routing.balancer import BalancerPolicy
 from qdpool.routing.cluster import Cluster, NodeHealth, NodeSpec, parse_nodes
@@ -89,6 +90,7 @@ from qdpool.transport.grpc import GrpcTransport
 from qdpool.transport.http1 import Http1Transport
 from qdpool.transport.rest import AiohttpTransport
 from qdpool.transport.rest_httpx import HttpxTransport
+from qdpool.transport.streams import Download, Stream, Upload
 
 logger = logging.getLogger("qdpool")
 
@@ -398,6 +400,7 @@ class Client:
         protocol: str | None,
         timeout: float | None,
         path: Mapping[str, str] | None = None,
+        stream: Stream | None = None,
     ) -> R:
         if self._closed:
             raise ClientClosed("client is closed")
@@ -417,6 +420,8 @@ class Client:
         call = Call(
             operation, collection, proto, body, options, self._clock() + budget, self.endpoint, path
         )
+        if stream is not None:
+            call.stream = stream
         result: R = await self.pipeline(call)
         return result
 
@@ -664,18 +669,19 @@ class Client:
     ) -> SnapshotInfo:
         """Download a collection's snapshot to the file ``path``, its SHA-256 verified.
 
-        Without ``checksum`` the server's listing gives it (one more call). The file is
-        written only once the download is complete and verified. Over REST (Qdrant has
-        no gRPC download); the archive is held in memory while it is checked.
+        Without ``checksum`` the server's listing gives it (one more call). The archive is
+        streamed to a temporary file beside ``path`` (memory does not grow with its size),
+        hashed as it arrives, and renamed to ``path`` only once complete and verified: a
+        mismatch (``ServerError``) or a broken download leaves no file. A dropped
+        connection is retried (a download is idempotent); ``timeout`` bounds the whole
+        transfer. Over REST (Qdrant has no gRPC download).
         """
         name = validate.collection_name(collection_name)
         file_name = _snapshots.snapshot_name(snapshot_name)
         listing = await self.list_snapshots(name, timeout=timeout)
         listed = _listed_snapshot(listing, file_name, checksum)
-        data = await self._run(
-            ops.DOWNLOAD_SNAPSHOT, name, None, None, "rest", timeout, {"snapshot_name": file_name}
-        )
-        await asyncio.to_thread(_snapshots.write_verified, data, path, listed.checksum or "")
+        path_params = {"snapshot_name": file_name}
+        await self._download(ops.DOWNLOAD_SNAPSHOT, name, path_params, path, listed, timeout)
         return listed
 
     async def download_full_snapshot(
@@ -691,17 +697,30 @@ class Client:
         listed = _listed_snapshot(
             await self.list_full_snapshots(timeout=timeout), file_name, checksum
         )
-        data = await self._run(
-            ops.DOWNLOAD_FULL_SNAPSHOT,
-            None,
-            None,
-            None,
-            "rest",
-            timeout,
-            {"snapshot_name": file_name},
-        )
-        await asyncio.to_thread(_snapshots.write_verified, data, path, listed.checksum or "")
+        path_params = {"snapshot_name": file_name}
+        await self._download(ops.DOWNLOAD_FULL_SNAPSHOT, None, path_params, path, listed, timeout)
         return listed
+
+    async def _download(
+        self,
+        operation: Operation[bytes],
+        collection: str | None,
+        path_params: Mapping[str, str],
+        path: str | os.PathLike[str],
+        listed: SnapshotInfo,
+        timeout: float | None,
+    ) -> None:
+        """Stream a snapshot download to ``path`` (``transport.streams.Download``). Hedging is
+        off for it: a hedge would be a second transfer into the same file."""
+        sink = Download(path, listed.checksum or "")
+        try:
+            with override(hedge=None):
+                await self._run(
+                    operation, collection, None, None, "rest", timeout, path_params, sink
+                )
+            await asyncio.to_thread(sink.commit)
+        finally:
+            sink.discard()
 
     async def recover_snapshot(
         self,
@@ -729,16 +748,27 @@ class Client:
         collection_name: str,
         path: str | os.PathLike[str],
         *,
+        priority: Literal["no_sync", "snapshot", "replica"] | None = None,
+        checksum: str | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> bool:
         """Replace (or create) ``collection_name`` from the snapshot file at the local
         ``path``, uploaded as a multipart form (Qdrant's ``snapshots/upload``; REST only).
-        The file is read into memory to be sent."""
+
+        The file is streamed as it is read, with a known ``Content-Length`` (memory does not
+        grow with its size). ``checksum`` (SHA-256, hex) is verified by the server before it
+        recovers; ``priority`` is Qdrant's source of truth among replicas. An upload is not
+        retried once it may have reached the server; ``timeout`` bounds the whole transfer.
+        """
         name = validate.collection_name(collection_name)
-        options = WAIT if validate.flag(wait, "wait") else NO_WAIT
-        body = await asyncio.to_thread(_snapshots.read_upload, path)
-        return await self._run(ops.UPLOAD_SNAPSHOT, name, body, options, "rest", timeout)
+        options = _snapshots.upload_options(
+            wait=validate.flag(wait, "wait"), priority=priority, checksum=checksum
+        )
+        source = await asyncio.to_thread(Upload, path)
+        return await self._run(
+            ops.UPLOAD_SNAPSHOT, name, None, options, "rest", timeout, None, source
+        )
 
     async def create_full_snapshot(
         self, *, protocol: Protocol | None = None, timeout: float | None = None

@@ -567,9 +567,12 @@ class SyncClient:
     ) -> SnapshotInfo:
         """Download a collection's snapshot to the file ``path``, its SHA-256 verified.
 
-        Without ``checksum`` the server's listing gives it (one more call). The file is
-        written only once the download is complete and verified. Over REST (Qdrant has
-        no gRPC download); the archive is held in memory while it is checked.
+        Without ``checksum`` the server's listing gives it (one more call). The archive is
+        streamed to a temporary file beside ``path`` (memory does not grow with its size),
+        hashed as it arrives, and renamed to ``path`` only once complete and verified: a
+        mismatch (``ServerError``) or a broken download leaves no file. A dropped
+        connection is retried (a download is idempotent); ``timeout`` bounds the whole
+        transfer. Over REST (Qdrant has no gRPC download).
         """
         return self._run(
             self._client.download_snapshot(
@@ -624,15 +627,28 @@ class SyncClient:
         collection_name: str,
         path: str | os.PathLike[str],
         *,
+        priority: Literal["no_sync", "snapshot", "replica"] | None = None,
+        checksum: str | None = None,
         wait: bool = True,
         timeout: float | None = None,
     ) -> bool:
         """Replace (or create) ``collection_name`` from the snapshot file at the local
         ``path``, uploaded as a multipart form (Qdrant's ``snapshots/upload``; REST only).
-        The file is read into memory to be sent.
+
+        The file is streamed as it is read, with a known ``Content-Length`` (memory does not
+        grow with its size). ``checksum`` (SHA-256, hex) is verified by the server before it
+        recovers; ``priority`` is Qdrant's source of truth among replicas. An upload is not
+        retried once it may have reached the server; ``timeout`` bounds the whole transfer.
         """
         return self._run(
-            self._client.upload_snapshot(collection_name, path, wait=wait, timeout=timeout)
+            self._client.upload_snapshot(
+                collection_name,
+                path,
+                priority=priority,
+                checksum=checksum,
+                wait=wait,
+                timeout=timeout,
+            )
         )
 
     def create_full_snapshot(

@@ -140,7 +140,7 @@ METHODS: dict[str, list[str]] = {
         "wait",
         "timeout",
     ],
-    "upload_snapshot": ["collection_name", "path", "wait", "timeout"],
+    "upload_snapshot": ["collection_name", "path", "priority", "checksum", "wait", "timeout"],
     "create_full_snapshot": ["protocol", "timeout"],
     "list_full_snapshots": ["protocol", "timeout"],
     "delete_full_snapshot": ["snapshot_name", "protocol", "timeout"],

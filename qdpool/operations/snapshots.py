@@ -3,13 +3,12 @@ whole storage (create, list, delete, download)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
+import string
+from dataclasses import dataclass
 from typing import Any
 
-from qdpool import errors
 from qdpool._proto import snapshots_pb2 as _snap
+from qdpool.call import Options
 from qdpool.errors import InvalidInput
 from qdpool.models import SnapshotInfo
 from qdpool.operations.spec import GrpcCodec, Operation
@@ -96,20 +95,19 @@ RECOVER_SNAPSHOT: Operation[bool] = Operation(
     options=frozenset(("wait",)),
 )
 
-UPLOAD_BOUNDARY = "qdpool-snapshot-upload-5b0c8e2f9a4d4f1e"
-"""The multipart boundary of every upload (``upload_body`` checks the archive lacks it)."""
-
 UPLOAD_SNAPSHOT: Operation[bool] = Operation(
     "upload_snapshot",
     "POST",
     _S + "/upload",
     None,  # Qdrant has no gRPC method to upload a snapshot
-    idempotent=True,
+    idempotent=False,  # never re-sent once it may have reached the server
     read=False,
     decode_rest=rest.decode_bool,
     options=frozenset(("wait",)),
-    rest_content_type=f"multipart/form-data; boundary={UPLOAD_BOUNDARY}",
 )
+"""The body is streamed from the file (``Call.stream``: a ``transport.streams.Upload``, which
+gives the multipart type with its boundary); ``UploadOptions`` adds ``priority`` and
+``checksum`` to the query."""
 
 CREATE_FULL_SNAPSHOT: Operation[SnapshotInfo] = Operation(
     "create_full_snapshot",
@@ -205,50 +203,31 @@ def recover_request(
     return body
 
 
-def write_verified(data: bytes, path: str | os.PathLike[str], checksum: str) -> None:
-    """Write a downloaded snapshot to ``path`` if its SHA-256 is ``checksum``.
+@dataclass(frozen=True, slots=True)
+class UploadOptions(Options):
+    """``Options`` of a snapshot upload: ``wait`` and Qdrant's ``priority`` and ``checksum``
+    query parameters (``POST /collections/{c}/snapshots/upload?priority=..&checksum=..``)."""
 
-    Nothing is written on a mismatch; the file appears whole or not at all (written
-    beside ``path`` and renamed into place), so a reader never sees a partial archive.
-    """
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != checksum.lower():
-        raise errors.ServerError(
-            f"snapshot download is corrupt: SHA-256 {digest}, the server lists {checksum}",
-            protocol="rest",
-        )
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        with open(partial, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    priority: str | None = None
+    checksum: str | None = None
+
+    def __post_init__(self) -> None:
+        Options.__post_init__(self)
+        parts = [self.rest_query] if self.rest_query else []
+        if self.priority is not None:
+            parts.append(f"priority={self.priority}")
+        if self.checksum is not None:
+            parts.append(f"checksum={self.checksum}")
+        object.__setattr__(self, "rest_query", "&".join(parts))
 
 
-def upload_body(data: bytes, file_name: str) -> bytes:
-    """``data`` as the multipart form Qdrant's upload route reads (one file field,
-    ``snapshot``), framed by ``UPLOAD_BOUNDARY``."""
-    delimiter = f"--{UPLOAD_BOUNDARY}".encode()
-    if delimiter in data:
-        raise InvalidInput("path", "the file contains qdpool's multipart boundary")
-    safe_name = file_name.replace('"', "_").replace("\r", "_").replace("\n", "_")
-    head = (
-        f"--{UPLOAD_BOUNDARY}\r\n"
-        f'content-disposition: form-data; name="snapshot"; filename="{safe_name}"\r\n'
-        "content-type: application/octet-stream\r\n\r\n"
-    ).encode()
-    return head + data + f"\r\n--{UPLOAD_BOUNDARY}--\r\n".encode()
-
-
-def read_upload(path: str | os.PathLike[str]) -> bytes:
-    """The multipart body for the snapshot file at ``path`` (read whole: run in a thread)."""
-    source = Path(path)
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise InvalidInput("path", f"cannot read the snapshot file: {exc.strerror}") from None
-    return upload_body(data, source.name)
+def upload_options(*, wait: bool, priority: str | None, checksum: str | None) -> UploadOptions:
+    """The checked options of ``upload_snapshot`` (the checksum, hex SHA-256, travels in the
+    query string, so it is held to hex digits)."""
+    if priority is not None and priority not in _PRIORITIES:
+        raise InvalidInput("priority", f"must be one of {', '.join(_PRIORITIES)}")
+    if checksum is not None and (
+        not isinstance(checksum, str) or len(checksum) != 64 or checksum.strip(string.hexdigits)
+    ):
+        raise InvalidInput("checksum", "must be a SHA-256 in hex (64 digits)")
+    return UploadOptions(wait=wait, priority=priority, checksum=checksum)

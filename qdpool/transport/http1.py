@@ -43,6 +43,7 @@ from qdpool import errors
 from qdpool.call import Call
 from qdpool.config import PoolConfig
 from qdpool.endpoint import Endpoint
+from qdpool.transport import streams
 from qdpool.transport.codec_json import JSON_CONTENT_TYPE, decode, encode_body, target_for
 from qdpool.transport.http1_conn import (
     WRITE_SLICE,
@@ -155,7 +156,12 @@ class Http1Transport:
                 _JSON_TYPE, f"content-type: {call.operation.rest_content_type}\r\n".encode(), 1
             )
         try:
-            status, raw, retry_after = await self._exchange(head, body, call.attempt_deadline, call)
+            if call.stream is None:
+                status, raw, retry_after = await self._exchange(
+                    head, body, call.attempt_deadline, call
+                )
+            else:  # a snapshot file, streamed (qdpool.transport.streams)
+                status, raw, retry_after = await streams.http1_exchange(self, head, call)
         except _FAILURES as exc:
             raise self._error(exc, call, timeout) from None
         return decode(call, status, raw, retry_after)

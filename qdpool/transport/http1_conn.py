@@ -18,9 +18,12 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import httptools
+
+if TYPE_CHECKING:
+    from qdpool.transport.streams import Download
 
 MAX_HEAD_BYTES = 64 * 1024
 """The most bytes a response's status line and headers may take before the answer is refused."""
@@ -99,6 +102,8 @@ class Http1Connection(asyncio.Protocol):
         self._head_size = 0
         self._in_head = False
         self._started = False
+        self.sink: Download | None = None
+        """Where a 200 answer's body goes instead of memory (a snapshot download), or None."""
         self.loop = asyncio.get_running_loop()
         self._closed_waiter: asyncio.Future[None] = self.loop.create_future()
 
@@ -274,9 +279,14 @@ class Http1Connection(asyncio.Protocol):
         if self._head_size > MAX_HEAD_BYTES and _head_length(self._head) > MAX_HEAD_BYTES:
             self._head_size = -1  # tells data_received why the parse stopped
             raise BadAnswer("headers too large")
+        if self.sink is not None and self._parser.get_status_code() != 200:
+            self.sink = None  # an error's body is read as usual, to be decoded
 
     def on_body(self, body: bytes) -> None:
-        self._chunks.append(body)
+        if self.sink is None:
+            self._chunks.append(body)
+        else:
+            self.sink.write(body)
 
     def on_message_complete(self) -> None:
         answer = self._answer

@@ -27,6 +27,7 @@ from qdpool import errors
 from qdpool.call import Call
 from qdpool.config import PoolConfig
 from qdpool.endpoint import Endpoint
+from qdpool.transport import streams
 from qdpool.transport.codec_json import (
     JSON_CONTENT_TYPE,
     decode,
@@ -133,18 +134,27 @@ class AiohttpTransport:
         call.sent = True
         slot.in_flight += 1
         try:
-            async with slot.session.request(
-                op.rest_method,
-                self._base + target_for(call, timeout),
-                data=encode_body(call),
-                headers=call.headers
-                if op.rest_content_type is None
-                else {**call.headers, "content-type": op.rest_content_type},
-                timeout=aiohttp.ClientTimeout(total=timeout),
-            ) as resp:
-                raw = await resp.read()
-                status = resp.status
-                retry_after = resp.headers.get("Retry-After") if status == 429 else None
+            if call.stream is None:
+                async with slot.session.request(
+                    op.rest_method,
+                    self._base + target_for(call, timeout),
+                    data=encode_body(call),
+                    headers=call.headers
+                    if op.rest_content_type is None
+                    else {**call.headers, "content-type": op.rest_content_type},
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                ) as resp:
+                    raw = await resp.read()
+                    status = resp.status
+                    retry_after = resp.headers.get("Retry-After") if status == 429 else None
+            else:  # a snapshot file, streamed (qdpool.transport.streams)
+                status, raw, retry_after = await streams.aiohttp_exchange(
+                    slot.session,
+                    op.rest_method,
+                    self._base + target_for(call, timeout),
+                    call,
+                    aiohttp.ClientTimeout(total=timeout),
+                )
         except aiohttp.ClientConnectorError as exc:
             call.sent = sent_before
             raise errors.Unavailable(

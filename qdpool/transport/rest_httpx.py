@@ -20,6 +20,7 @@ from qdpool import errors
 from qdpool.call import Call
 from qdpool.config import PoolConfig
 from qdpool.endpoint import Endpoint
+from qdpool.transport import streams
 from qdpool.transport.codec_json import (
     JSON_CONTENT_TYPE,
     decode,
@@ -95,14 +96,26 @@ class HttpxTransport:
         sent_before = call.sent
         call.sent = True
         try:
-            resp = await self._client.request(
-                op.rest_method,
-                self._base + target_for(call, timeout),
-                content=encode_body(call),
-                headers=headers,
-                timeout=timeout,
-            )
-            raw = resp.content
+            if call.stream is None:
+                resp = await self._client.request(
+                    op.rest_method,
+                    self._base + target_for(call, timeout),
+                    content=encode_body(call),
+                    headers=headers,
+                    timeout=timeout,
+                )
+                raw = resp.content
+                status = resp.status_code
+                retry_after = resp.headers.get("retry-after") if status == 429 else None
+            else:  # a snapshot file, streamed (qdpool.transport.streams)
+                status, raw, retry_after = await streams.httpx_exchange(
+                    self._client,
+                    op.rest_method,
+                    self._base + target_for(call, timeout),
+                    headers,
+                    call,
+                    timeout,
+                )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             call.sent = sent_before
             raise errors.Unavailable(
@@ -120,8 +133,7 @@ class HttpxTransport:
                 protocol="rest",
                 sent=None,
             ) from None
-        status = resp.status_code
-        return decode(call, status, raw, resp.headers.get("retry-after") if status == 429 else None)
+        return decode(call, status, raw, retry_after)
 
     def pool_stats(self) -> tuple[int, int, int] | None:
         """``(idle, used, waiting)`` connections of the pool, for telemetry; None when unknown.

@@ -4,9 +4,6 @@ before anything is sent."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,11 +25,9 @@ from qdpool.models import (
     CollectionClusterInfo,
     LocalShardInfo,
     PayloadIndexInfo,
-    SnapshotInfo,
     SparseVectorParams,
     VectorParams,
 )
-from qdpool.operations import snapshots as snapshot_ops
 from qdpool.testing import MockTransport
 from qdpool.transport import codec_json
 from qdpool.wire import collections as wc
@@ -579,64 +574,11 @@ async def test_snapshot_names_and_recover_arguments_are_checked() -> None:
     assert recover.options is not None and recover.options.rest_query == "wait=false"
 
 
-async def test_download_is_verified_and_written_whole(tmp_path: Path) -> None:
-    data = b"archive bytes"
-    good = hashlib.sha256(data).hexdigest()
-    listing = [SnapshotInfo("s.snapshot", "2026-01-01T00:00:00", len(data), good)]
-
-    def answer(call: Call) -> Any:
-        return data if call.operation is ops.DOWNLOAD_SNAPSHOT else listing
-
-    client, rest, _ = make_client(answer)
-    target = tmp_path / "out.snapshot"
-    async with client:
-        assert await client.download_snapshot("docs", "s.snapshot", target) == listing[0]
-        assert target.read_bytes() == data
-        assert rest.calls[-1].path == {"snapshot_name": "s.snapshot"}
-        bad = tmp_path / "bad.snapshot"
-        with pytest.raises(errors.ServerError, match="corrupt"):
-            await client.download_snapshot("docs", "s.snapshot", bad, checksum="00" * 32)
-        assert sorted(os.listdir(tmp_path)) == ["out.snapshot"]
-        with pytest.raises(errors.NotFound):
-            await client.download_snapshot("docs", "other.snapshot", bad)
-
-
 def test_a_raw_answer_is_not_parsed_as_json() -> None:
     call = call_of(ops.DOWNLOAD_SNAPSHOT, None, "docs", {"snapshot_name": "s"})
     assert codec_json.decode(call, 200, b"\x00not json", None) == b"\x00not json"
     with pytest.raises(errors.NotFound):
         codec_json.decode(call, 404, b'{"status": {"error": "Not found"}}', None)
-
-
-async def test_upload_sends_one_multipart_file(tmp_path: Path) -> None:
-    archive = tmp_path / "s.snapshot"
-    archive.write_bytes(b"tar\r\n--bytes")
-    client, rest, grpc = make_client(True)
-    async with client:
-        assert await client.upload_snapshot("docs", archive, wait=False)
-        with pytest.raises(InvalidInput, match="path"):
-            await client.upload_snapshot("docs", tmp_path / "missing.snapshot")
-    (call,) = rest.calls
-    assert call.operation is ops.UPLOAD_SNAPSHOT and grpc.calls == []
-    assert call.options is not None and call.options.rest_query == "wait=false"
-    assert (
-        codec_json.encode_body(call)
-        == (
-            f"--{snapshot_ops.UPLOAD_BOUNDARY}\r\n"
-            'content-disposition: form-data; name="snapshot"; filename="s.snapshot"\r\n'
-            "content-type: application/octet-stream\r\n\r\n"
-            "tar\r\n--bytes"
-            f"\r\n--{snapshot_ops.UPLOAD_BOUNDARY}--\r\n"
-        ).encode()
-    )
-    with pytest.raises(InvalidInput, match="boundary"):
-        snapshot_ops.upload_body(f"x--{snapshot_ops.UPLOAD_BOUNDARY}".encode(), "s")
-
-
-def test_write_verified_leaves_nothing_on_mismatch(tmp_path: Path) -> None:
-    with pytest.raises(errors.ServerError):
-        snapshot_ops.write_verified(b"x", tmp_path / "f", "0" * 64)
-    assert list(tmp_path.iterdir()) == []
 
 
 # ---------------------------------------------------------------- the converter itself
