@@ -45,7 +45,9 @@ class ClientSpec:
     loop: str = "asyncio"  # the event loop it runs on: "asyncio" (the default loop) or "uvloop"
 
 
-def _qdpool(protocol: str, rest_transport: str = "aiohttp") -> Factory:
+def _qdpool(protocol: str, rest_transport: str | None = None) -> Factory:
+    """qdpool over ``protocol``; for REST, ``rest_transport`` (None: the default, http1)."""
+
     def build(target: Target, collection: str, limit: int) -> BenchClient:
         from benchmarks.clients_qdpool import QdpoolClient
 
@@ -83,9 +85,15 @@ def _official(protocol: str, keepalive: bool = False) -> Factory:
 
 
 SPECS: tuple[ClientSpec, ...] = (
-    ClientSpec("qdpool-rest", "qdpool REST (aiohttp)", "qdpool", "rest", _qdpool("rest")),
     ClientSpec(
-        "qdpool-rest-http1", "qdpool REST (http1)", "qdpool", "rest", _qdpool("rest", "http1")
+        "qdpool-rest", "qdpool REST (http1, the default)", "qdpool", "rest", _qdpool("rest")
+    ),
+    ClientSpec(
+        "qdpool-rest-aiohttp",
+        "qdpool REST (aiohttp)",
+        "qdpool",
+        "rest",
+        _qdpool("rest", "aiohttp"),
     ),
     ClientSpec(
         "qdpool-rest-httpx", "qdpool REST (httpx)", "qdpool", "rest", _qdpool("rest", "httpx")

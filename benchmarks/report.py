@@ -92,20 +92,22 @@ def markdown(r: Report) -> str:
         "",
     ]
     if r.checks:
-        out += ["## Targets", ""]
+        out += ["## Targets (issue 11)", ""]
         out += _table(
-            ("target", "measured", "bound", "verdict", "raw floor", "how"),
+            ("target", "loop", "measured", "bound", "verdict", "raw floor", "how"),
             (
-                (c.name, f"{_f(c.measured)} {c.unit}", _bound(c), c.verdict, _f(c.floor), c.detail)
+                (c.name, c.loop, f"{_f(c.measured)} {c.unit}", _bound(c), c.verdict,
+                 _f(c.floor), c.detail)
                 for c in r.checks
             ),
-        )
-        out.append("")
-    if r.checks:
+        )  # fmt: skip
         out += [
-            "The raw floor is what a client exactly as cheap as the raw transport (aiohttp + "
-            "orjson, grpc.aio stub) would score in this run: where it misses a bound, no "
-            "client built on that transport can meet it on this server.",
+            "",
+            "Each ratio pairs two clients round by round within this run (the median of the "
+            'per-round ratios); "qdpool REST" is the default transport, http1. The raw floor '
+            "is what a client exactly as cheap as its raw transport (the Protocol + httptools "
+            "floor for REST, the grpc.aio stub for gRPC) would score in this run: where it "
+            "misses a bound, no client built on that transport can meet it against this server.",
             "",
         ]
     if r.defaults:

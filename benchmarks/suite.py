@@ -92,8 +92,9 @@ def run(
         failed |= _cluster(settings)
     top = max(settings.concurrency)
     over = None if rep.overhead is None else rep.overhead.default_over_bare
-    if rep.results or over is not None:
-        rep.checks = targets.checks(rep.results, over, top)
+    if rep.results or over is not None or rep.ingest:
+        loops_run = settings.loops or ("asyncio",)
+        rep.checks = targets.checks(rep.results, over, top, loops=loops_run, ingested=rep.ingest)
     rep.defaults = targets.favoured_defaults(rep.table, top)
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     if settings.plots and rep.results:
@@ -161,7 +162,7 @@ def _print_summary(rep: report.Report, written: list[str]) -> None:
     print()
     for c in rep.checks:
         bound = f"(bound {c.op} {c.bound:g})"
-        print(f"target {c.verdict:>12}: {c.name}: {c.measured:.2f} {c.unit} {bound}")
+        print(f"target {c.verdict:>12} [{c.loop}]: {c.name}: {c.measured:.2f} {c.unit} {bound}")
     for line in rep.defaults:
         print(f"figures favour {line}")
     for ratio in loop_ratios.ratios(rep.results, rep.settings.loops or ("asyncio",)):

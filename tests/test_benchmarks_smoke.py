@@ -41,7 +41,8 @@ def test_tiny_run_produces_every_table_and_plot(tmp_path: Path) -> None:
     assert all(c["cpu_us"] > 0 and c["p50"] > 0 for c in data["clients"])
     assert [i["error"] for i in data["ingest"]] == [None] * len(data["ingest"])
     assert data["overhead"]["default_over_bare"] is not None
-    assert len(data["targets"]) == 6
+    # issue 11's targets: 7 per event loop of the latency stage, the pipeline, 4 of ingestion
+    assert len(data["targets"]) == 7 * len(data["settings"]["loops"] or ["asyncio"]) + 1 + 4
 
     table = (tmp_path / "results.md").read_text()
     for heading in ("## Targets", "## Query latency", "## Pipeline overhead", "## Bulk ingestion"):
