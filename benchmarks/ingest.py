@@ -1,22 +1,37 @@
-"""Bulk ingestion: N x dim points through qdpool and through qdrant-client's ``upload_points``.
+"""Bulk ingestion: N x dim points from a numpy array, through qdpool and qdrant-client.
 
 Each run happens in a fresh Python process (``python -m benchmarks.ingest``) so
 that its peak memory is its own: the child builds the vectors (a float32 numpy
 array: the baseline), resets the kernel's peak-RSS mark, opens its client, and
-ingests; it reports points/s, client CPU, and peak RSS above the baseline. Points
-are made lazily, as Python lists, right before they are handed to the client,
-so what the peak shows is what the client holds on to.
+ingests; it reports points/s, client CPU, and peak RSS above the baseline. The
+vectors stay in that array; payloads are made lazily, one per point, as the
+client asks for them; whatever a client needs beyond the array (Python float
+lists, point objects) it makes from it as a user of that client would, inside
+the measurement.
 
-- qdpool: ``upload_points()``, which consumes the points lazily in batches of
-  ``batch`` points, at most ``parallel`` in flight, ``wait=True``; by default
-  1,000-point batches (like qdrant-client's), and in the
-  ``-split`` runs batches too big for one request (10,000 x 384-d is ~75 MB of
-  JSON), which the client splits into requests that fit (REST: 32 MiB bodies;
-  gRPC: 16 MiB messages) on its own.
-- qdrant-client: ``upload_points(points, batch_size, parallel=1, wait=True)``:
-  its batch size is a count, so it is the seed's 1,000 (safe under the 32 MiB cap
-  at 384-d); ``parallel`` > 1 forks worker processes, whose memory and CPU would
-  escape this measurement, so it stays at 1.
+- qdpool (``qdpool-rest`` on the default REST transport, ``qdpool-grpc``):
+  ``upload_collection(vectors=array, payload=..., ids=range(n))``, which slices
+  the array lazily into batches of ``batch`` points, at most ``parallel`` in
+  flight, ``wait=True``; the rows go to the wire as float32 (orjson writes them;
+  gRPC copies their bytes). By default 1,000-point batches, like qdrant-client's.
+  ``-points`` runs feed ``upload_points`` point dicts whose vectors are the array's
+  rows; ``-split`` runs hand ``upload_collection`` batches too big for one request
+  (10,000 x 384-d is ~40 MB of JSON), which the client splits into requests that
+  fit (REST: 32 MiB bodies; gRPC: 16 MiB messages) on its own.
+- qdrant-client (``qc-rest``, ``qc-grpc``): ``upload_points(PointStruct(...),
+  batch_size, parallel=1, wait=True)``; a ``PointStruct``'s vector is a list of
+  floats, so each point is made with ``row.tolist()``, lazily. ``-collection`` runs
+  hand its ``upload_collection`` the array itself. Its batch size is a count, so it
+  is the seed's 1,000 (safe under the 32 MiB cap at 384-d); ``parallel`` > 1 forks
+  worker processes, whose memory and CPU would escape this measurement, so it
+  stays at 1. (The ``-collection`` runs are not in the default set: name them
+  with ``--ingest-clients``.)
+
+The ingestion target compares ``qdpool-rest`` with ``qc-rest`` and ``qdpool-grpc``
+with ``qc-grpc``: ``rate`` (points/s) and ``peak_rss_mb``. Against the trivial
+server the figures are the clients' (it counts points without parsing them);
+against the embedded server its engine sets the pace, and the client CPU column
+shows how little of it the client used.
 """
 
 from __future__ import annotations
@@ -42,24 +57,61 @@ from benchmarks.settings import Settings
 
 @dataclass(frozen=True, slots=True)
 class IngestSpec:
-    """An ingestion run; ``split`` runs hand qdpool batches too big for one request."""
+    """An ingestion run. ``method``: the client's method fed; ``split`` runs hand qdpool
+    batches too big for one request."""
 
     name: str
     label: str
     family: str
     protocol: str
+    method: str
     split: bool = False
+    default: bool = True
 
 
 INGEST_SPECS: tuple[IngestSpec, ...] = (
-    IngestSpec("qdpool-rest", "qdpool REST (aiohttp)", "qdpool", "rest"),
-    IngestSpec("qdpool-grpc", "qdpool gRPC", "qdpool", "grpc"),
-    IngestSpec("qdpool-rest-split", "qdpool REST, large batches split", "qdpool", "rest", True),
-    IngestSpec("qdpool-grpc-split", "qdpool gRPC, large batches split", "qdpool", "grpc", True),
-    IngestSpec("qc-rest", "qdrant-client REST upload_points", "qdrant-client", "rest"),
-    IngestSpec("qc-grpc", "qdrant-client gRPC upload_points", "qdrant-client", "grpc"),
+    IngestSpec("qdpool-rest", "qdpool REST upload_collection", "qdpool", "rest", "collection"),
+    IngestSpec("qdpool-grpc", "qdpool gRPC upload_collection", "qdpool", "grpc", "collection"),
+    IngestSpec("qdpool-rest-points", "qdpool REST upload_points", "qdpool", "rest", "points"),
+    IngestSpec("qdpool-grpc-points", "qdpool gRPC upload_points", "qdpool", "grpc", "points"),
+    IngestSpec(
+        "qdpool-rest-split",
+        "qdpool REST, large batches split",
+        "qdpool",
+        "rest",
+        "collection",
+        True,
+    ),
+    IngestSpec(
+        "qdpool-grpc-split",
+        "qdpool gRPC, large batches split",
+        "qdpool",
+        "grpc",
+        "collection",
+        True,
+    ),
+    IngestSpec("qc-rest", "qdrant-client REST upload_points", "qdrant-client", "rest", "points"),
+    IngestSpec("qc-grpc", "qdrant-client gRPC upload_points", "qdrant-client", "grpc", "points"),
+    IngestSpec(
+        "qc-rest-collection",
+        "qdrant-client REST upload_collection",
+        "qdrant-client",
+        "rest",
+        "collection",
+        default=False,
+    ),
+    IngestSpec(
+        "qc-grpc-collection",
+        "qdrant-client gRPC upload_collection",
+        "qdrant-client",
+        "grpc",
+        "collection",
+        default=False,
+    ),
 )
 QC_BATCH = 1_000
+TARGET_PAIRS = (("qdpool-rest", "qc-rest"), ("qdpool-grpc", "qc-grpc"))
+"""The rows the ingestion target compares: (qdpool's, qdrant-client's), same protocol."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +136,7 @@ class IngestResult:
 
 def select(names: tuple[str, ...]) -> list[IngestSpec]:
     if not names:
-        return list(INGEST_SPECS)
+        return [s for s in INGEST_SPECS if s.default]
     known = {s.name for s in INGEST_SPECS}
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -173,22 +225,38 @@ def _reset_peak() -> bool:
         return False
 
 
-async def _qdpool(args: argparse.Namespace, target: Target, points: Any, n: int) -> float:
+async def _qdpool(args: argparse.Namespace, target: Target, data: Any) -> float:
     import qdpool
 
     client = qdpool.connect(
         target.rest_url, grpc_url=target.grpc_url, api_key=target.api_key, protocol=args.protocol
     )
+    n = len(data)
     async with client:
         t0 = time.perf_counter()
-        written = await client.upload_points(
-            args.collection, points(0, n), batch_size=args.batch, parallel=args.parallel
-        )
+        if args.method == "collection":
+            written = await client.upload_collection(
+                args.collection,
+                data,
+                payload=_payloads(n),
+                ids=range(n),
+                batch_size=args.batch,
+                parallel=args.parallel,
+            )
+        else:
+            points = ({"id": i, "vector": data[i], "payload": dataset.payload(i)} for i in range(n))
+            written = await client.upload_points(
+                args.collection, points, batch_size=args.batch, parallel=args.parallel
+            )
         assert written == n
         return time.perf_counter() - t0
 
 
-async def _official(args: argparse.Namespace, target: Target, points: Any, n: int) -> float:
+def _payloads(n: int) -> Iterator[dict[str, Any]]:
+    return (dataset.payload(i) for i in range(n))
+
+
+async def _official(args: argparse.Namespace, target: Target, data: Any) -> float:
     from qdrant_client import AsyncQdrantClient, models
 
     options: dict[str, Any] = {
@@ -201,14 +269,28 @@ async def _official(args: argparse.Namespace, target: Target, points: Any, n: in
     if args.protocol == "grpc":
         options.update(prefer_grpc=True, grpc_port=target.grpc_port)
     client = AsyncQdrantClient(**options)
-    structs = (
-        models.PointStruct(id=p["id"], vector=p["vector"], payload=p["payload"])
-        for p in points(0, n)
-    )
+    n = len(data)
     try:
         t0 = time.perf_counter()
         # Synchronous despite the async client: it runs a blocking uploader in this thread.
-        client.upload_points(args.collection, structs, batch_size=QC_BATCH, parallel=1, wait=True)
+        if args.method == "collection":
+            client.upload_collection(
+                args.collection,
+                data,
+                payload=_payloads(n),
+                ids=range(n),
+                batch_size=QC_BATCH,
+                parallel=1,
+                wait=True,
+            )
+        else:
+            structs = (
+                models.PointStruct(id=i, vector=data[i].tolist(), payload=dataset.payload(i))
+                for i in range(n)
+            )
+            client.upload_points(
+                args.collection, structs, batch_size=QC_BATCH, parallel=1, wait=True
+            )
         return time.perf_counter() - t0
     finally:
         await client.close()
@@ -226,28 +308,26 @@ def child_main(argv: list[str] | None = None) -> None:
     p.add_argument("--parallel", type=int, required=True)
     args = p.parse_args(argv)
     spec = next(s for s in INGEST_SPECS if s.name == args.client)
-    args.protocol = spec.protocol
+    args.protocol, args.method = spec.protocol, spec.method
     target = Target(args.rest_url, args.grpc_url, os.environ.get("QDPOOL_BENCH_API_KEY"))
     data = dataset.vectors(args.points, args.dim, seed=11)
 
-    def points(start: int, stop: int) -> Iterator[dict[str, Any]]:
-        for i in range(start, stop):
-            yield {"id": i, "vector": data[i].tolist(), "payload": dataset.payload(i)}
-
     # Import the client's library before the baseline: its code is not what is measured.
-    importlib.import_module("qdpool" if spec.family == "qdpool" else "qdrant_client")
+    # (qdpool imports its client lazily, on ``connect``: that is code too, ~30 MB of it.)
+    importlib.import_module("qdpool.client" if spec.family == "qdpool" else "qdrant_client")
     gc.collect()
     baseline = _rss_mb()
     if not _reset_peak():
         raise SystemExit("cannot reset the peak RSS mark (/proc/self/clear_refs)")
     cpu0 = time.process_time()
     run = _qdpool if spec.family == "qdpool" else _official
-    seconds = asyncio.run(run(args, target, points, args.points))
+    seconds = asyncio.run(run(args, target, data))
     cpu = time.process_time() - cpu0
+    method = f"upload_{spec.method}"
     if spec.family == "qdpool":
-        config = f"upload_points(batch_size={args.batch:,}, parallel={args.parallel}, wait=True)"
+        config = f"{method}(batch_size={args.batch:,}, parallel={args.parallel}, wait=True)"
     else:
-        config = f"upload_points(batch_size={QC_BATCH:,}, parallel=1, wait=True)"
+        config = f"{method}(batch_size={QC_BATCH:,}, parallel=1, wait=True)"
     result = IngestResult(
         spec.name,
         spec.label,

@@ -23,7 +23,7 @@ import sys
 import time
 import traceback
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -31,8 +31,8 @@ from google.protobuf.message import Message
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
+from qdpool import ingest, validate
 from qdpool import operations as ops
-from qdpool import validate
 from qdpool.call import NO_WAIT, WAIT, Call, Options
 from qdpool.chain import default_chain
 from qdpool.config import PoolConfig
@@ -40,7 +40,7 @@ from qdpool.dispatch import MAX_GRPC_MESSAGE, MAX_REST_BODY, Dispatch
 from qdpool.endpoint import Endpoint
 from qdpool.errors import ClientClosed, InvalidInput, NotFound
 from qdpool.events import Observer
-from qdpool.ingest import Progress, upload
+from qdpool.ingest import Progress
 from qdpool.models import (
     AliasDescription,
     CollectionClusterInfo,
@@ -91,6 +91,7 @@ from qdpool.transport.http1 import Http1Transport
 from qdpool.transport.rest import AiohttpTransport
 from qdpool.transport.rest_httpx import HttpxTransport
 from qdpool.transport.streams import Download, Stream, Upload
+from qdpool.wire.packed import PointRows
 
 logger = logging.getLogger("qdpool")
 
@@ -863,13 +864,70 @@ class Client:
         def check(batch: list[Any], start: int) -> list[Any]:
             return _points.upsert_request(batch, start=start)["points"]  # type: ignore[no-any-return]
 
-        async def send(batch: list[Any]) -> object:
-            body = {"points": batch}
-            return await self._run(ops.UPSERT, name, body, options, proto, timeout)
+        source = ingest.point_batches(points, size, check)
+        return await self._upload(name, source, width, options, proto, timeout, progress)
 
-        return await upload(
-            points, batch_size=size, parallel=width, check=check, send=send, progress=progress
-        )
+    async def upload_collection(
+        self,
+        collection_name: str,
+        vectors: Any,
+        payload: Iterable[Mapping[str, Any] | None] | None = None,
+        ids: Iterable[PointId] | None = None,
+        *,
+        batch_size: int = 1000,
+        parallel: int = 4,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        progress: Progress | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Upsert vectors held in columns, as qdrant-client's ``upload_collection`` takes
+        them: ``vectors`` a 2-D numpy array (one vector per row; memory-mapped is fine), a
+        dict of them for named vectors, or any iterable of vectors; ``payload`` an iterable
+        of one dict (or None) per vector; ``ids`` an iterable (or numpy array) of one id per
+        vector, by default random UUIDs as qdrant-client makes (pass ``ids`` to make a
+        re-run overwrite rather than add).
+
+        Arrays go to the wire as they are: no Python float is made for a vector (REST:
+        orjson writes the float32 rows; gRPC: their bytes are the packed floats). They are
+        checked before anything is sent (2-D, numbers, every value finite in float32),
+        and so are the lengths of ``ids`` and ``payload`` when they have one; ids and
+        payloads are checked batch by batch, and items beyond the vectors' count are not
+        read. Batching, ``parallel``, ``progress``, failures and the result are as in
+        ``upload_points``.
+        """
+        name = validate.collection_name(collection_name)
+        size = validate.positive_int(batch_size, "batch_size")
+        width = validate.positive_int(parallel, "parallel")
+        proto = self.protocol if protocol is None else validate.protocol(protocol)
+        options = self._write_options(wait, ordering)
+        if validate.is_array(vectors) or isinstance(vectors, Mapping):
+            source = ingest.column_batches(vectors, ids, payload, size)
+        else:
+
+            def check(batch: list[Any], start: int) -> list[Any]:
+                return _points.upsert_request(batch, start=start)["points"]  # type: ignore[no-any-return]
+
+            points = ingest.zip_points(vectors, ids, payload)
+            source = ingest.point_batches(points, size, check)
+        return await self._upload(name, source, width, options, proto, timeout, progress)
+
+    async def _upload(
+        self,
+        name: str,
+        source: Iterator[PointRows],
+        parallel: int,
+        options: Options,
+        protocol: str,
+        timeout: float | None,
+        progress: Progress | None,
+    ) -> int:
+        async def send(batch: PointRows) -> object:
+            body = {"points": batch}
+            return await self._run(ops.UPSERT, name, body, options, protocol, timeout)
+
+        return await ingest.upload(source, parallel=parallel, send=send, progress=progress)
 
     async def retrieve(
         self,

@@ -752,6 +752,52 @@ class SyncClient:
             )
         )
 
+    def upload_collection(
+        self,
+        collection_name: str,
+        vectors: Any,
+        payload: Iterable[Mapping[str, Any] | None] | None = None,
+        ids: Iterable[PointId] | None = None,
+        *,
+        batch_size: int = 1000,
+        parallel: int = 4,
+        wait: bool = True,
+        ordering: Ordering | None = None,
+        progress: Progress | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Upsert vectors held in columns, as qdrant-client's ``upload_collection`` takes
+        them: ``vectors`` a 2-D numpy array (one vector per row; memory-mapped is fine), a
+        dict of them for named vectors, or any iterable of vectors; ``payload`` an iterable
+        of one dict (or None) per vector; ``ids`` an iterable (or numpy array) of one id per
+        vector, by default random UUIDs as qdrant-client makes (pass ``ids`` to make a
+        re-run overwrite rather than add).
+
+        Arrays go to the wire as they are: no Python float is made for a vector (REST:
+        orjson writes the float32 rows; gRPC: their bytes are the packed floats). They are
+        checked before anything is sent (2-D, numbers, every value finite in float32),
+        and so are the lengths of ``ids`` and ``payload`` when they have one; ids and
+        payloads are checked batch by batch, and items beyond the vectors' count are not
+        read. Batching, ``parallel``, ``progress``, failures and the result are as in
+        ``upload_points``.
+        """
+        return self._run(
+            self._client.upload_collection(
+                collection_name,
+                vectors,
+                payload,
+                ids,
+                batch_size=batch_size,
+                parallel=parallel,
+                wait=wait,
+                ordering=ordering,
+                progress=progress,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
     def retrieve(
         self,
         collection_name: str,

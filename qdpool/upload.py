@@ -134,7 +134,7 @@ class ArraySource:
             for row in range(start, self.total):
                 point: dict[str, Any] = {
                     "id": row if self.ids is None else self.ids[row].item(),
-                    "vector": self.vectors[row].tolist(),
+                    "vector": self.vectors[row],  # a row of the array: no Python floats
                 }
                 payload = next(payloads)
                 if payload is not None:
@@ -323,9 +323,10 @@ async def run(args: argparse.Namespace, out: Any = sys.stdout, err: Any = sys.st
 
 def _dimension(source: Source) -> int:
     first = next(source.points(0), None)
-    if first is None or not isinstance(first["vector"], list):
-        raise SourceError("--create needs a first point with an unnamed dense vector")
-    return len(first["vector"])
+    vector = None if first is None else first["vector"]
+    if isinstance(vector, list) or getattr(vector, "ndim", None) == 1:
+        return len(vector)  # type: ignore[arg-type]
+    raise SourceError("--create needs a first point with an unnamed dense vector")
 
 
 class _NoBar:

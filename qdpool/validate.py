@@ -193,6 +193,49 @@ def _is_number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool)
 
 
+_SCAN_ROWS = 4096
+"""Rows checked at a time by ``matrix``: bounds the temporary float32 copy of a float64
+array (4,096 x 1,536-d is 24 MiB), and reads a memory-mapped file a window at a time."""
+
+
+def is_array(value: object) -> bool:
+    """Whether ``value`` looks like a numpy array (checked without importing numpy)."""
+    return hasattr(value, "dtype") and hasattr(value, "ndim") and hasattr(value, "shape")
+
+
+def matrix(value: Any, field: str) -> Any:
+    """A 2-D numpy array of vectors, one per row, checked as a whole: a numeric dtype, at
+    least one column, and every value finite once made float32 (NaN, infinities and values
+    beyond float32's range are refused, naming ``field[row][column]``). The array is
+    returned as given: rows are made float32 batch by batch (``rows``), so memory holds one
+    batch's copy at most, never the whole array's."""
+    import numpy as np  # loaded already: the caller made the array
+
+    if value.ndim != 2:
+        raise InvalidInput(field, f"must be a 2-D array (one vector per row), got {short(value)}")
+    if value.dtype.kind not in "fiu":
+        raise InvalidInput(field, f"must be an array of numbers, not of {value.dtype}")
+    if not value.shape[1]:
+        raise InvalidInput(field, f"vectors must not be empty, got {short(value)}")
+    for start in range(0, len(value), _SCAN_ROWS):
+        chunk = rows(value[start : start + _SCAN_ROWS])
+        if not math.isfinite(float(chunk.sum(dtype=np.float64))):  # NaN and inf propagate
+            row, column = (int(i[0]) for i in np.nonzero(~np.isfinite(chunk)))
+            given = float(value[start + row, column])
+            problem = "must be finite" if not math.isfinite(given) else "must fit in a float32"
+            raise InvalidInput(f"{field}[{start + row}][{column}]", f"{problem}, got {given!r}")
+    return value
+
+
+def rows(value: Any) -> NDArray[np.float32]:
+    """Rows of a checked ``matrix`` as one C-contiguous float32 array: the same array
+    when it is one already (a slice of a float32 array), else one copy."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):  # overflow shows as inf, which ``matrix`` refuses
+        return np.ascontiguousarray(value, dtype=np.float32)
+
+
 def vectors(value: object, field: str) -> Any:
     """A point's vector: dense (a list or a 1-D array), a multivector (a list of lists or a
     2-D array), sparse (``{"indices": [...], "values": [...]}``), or named vectors

@@ -84,7 +84,8 @@ def test_npy_rows_are_ids_and_payloads_come_from_a_sidecar(tmp_path: Path) -> No
     source = open_source(tmp_path / "v.npy", sidecar)
     assert isinstance(source, ArraySource)
     got = list(source.points(1))
-    assert got == [
+    assert all(isinstance(p["vector"], np.ndarray) for p in got)  # rows, not float lists
+    assert [{**p, "vector": p["vector"].tolist()} for p in got] == [
         {"id": 1, "vector": [3.0, 4.0, 5.0]},
         {"id": 2, "vector": [6.0, 7.0, 8.0], "payload": {"a": 2}},
         {"id": 3, "vector": [9.0, 10.0, 11.0], "payload": {"a": 3}},

@@ -112,9 +112,7 @@ class _Channel:
             raise errors.InvalidInput("protocol", f"{operation.name} has no gRPC method")
         stub = self.channel.unary_unary(
             operation.grpc_method,  # type: ignore[arg-type]
-            request_serializer=_to_bytes
-            if codec.request is None
-            else codec.request.SerializeToString,
+            request_serializer=_to_bytes,  # a message, or bytes an encoder wrote itself
             response_deserializer=None if codec.response is None else codec.response.FromString,
         )
         self.methods[operation] = stub

@@ -24,6 +24,7 @@ from qdpool._proto import points_pb2 as _pts
 from qdpool.call import Call
 from qdpool.errors import InvalidInput
 from qdpool.models import UpdateResult
+from qdpool.wire import packed
 from qdpool.wire.filters import _fill_filter, filter_from_pb
 from qdpool.wire.requests import (
     _apply_options,
@@ -372,7 +373,27 @@ def _to_rest(fields: frozenset[str], to_json: ToJson) -> Callable[[Any], RestReq
     return to_rest
 
 
-encode_upsert = _encoder(_pts.UpsertPoints, _fill_upsert)
+_encode_upsert_message = _encoder(_pts.UpsertPoints, _fill_upsert)
+
+
+def encode_upsert(call: Call) -> Any:
+    """The ``UpsertPoints`` message; for the bulk path's ``PointRows``, its serialized bytes
+    (``packed``: the same message, without building it), which the transport sends as
+    they are."""
+    body = _body_of(call)
+    rows = body.get("points")
+    if type(rows) is not packed.PointRows:
+        return _encode_upsert_message(call)
+    try:
+        points = packed.points(rows)
+    except (packed.Unsupported, InvalidInput, TypeError, ValueError, UnicodeError):
+        return _encode_upsert_message(call)  # the usual path: its message, or its error
+    head = _pts.UpsertPoints(collection_name=_collection_of(call))
+    _fill_upsert(head, {**body, "points": ()})
+    _apply_options(head, call, wait=True)
+    return head.SerializeToString() + points
+
+
 upsert_to_rest = _to_rest(_UPSERT_FIELDS, _upsert_json)
 encode_delete = _encoder(_pts.DeletePoints, _fill_delete)
 delete_to_rest = _to_rest(_DELETE_FIELDS, _delete_json)
