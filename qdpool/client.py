@@ -326,7 +326,8 @@ class Client:
                 await self.cluster.start()
             for name, transport in self.transports.items():
                 await transport.start(verify=name == self.protocol)
-            if self._size_from_server:  # the concurrency limit: 2 x each node's cores
+            # The concurrency limit: 2 x each node's cores (a cluster sizes each node it opens).
+            if self._size_from_server and self.cluster is None:
                 await size_from_server(self.pipeline, clock=self._clock)
         except BaseException:
             await self.close()

@@ -17,9 +17,11 @@ after they have drained.
 
 A background task, every ``DiscoveryPolicy.check_interval`` seconds:
 
-* health-checks each ejected node whose ejection time is over (``GET /`` over
-  REST, else the gRPC health check, with the API key) and re-admits it or ejects
-  it again for longer;
+* health-checks (``GET /`` over REST, else the gRPC health check, with the API
+  key) each node whose last attempt failed, and each ejected node: a passing check
+  resets an active node's latency estimate (the balancer, which shunned it, tries
+  it again) or re-admits an ejected one; a failed check counts against the node
+  (see ``Ejector.checked``);
 * retries starting nodes whose transports could not start (a node down when the
   client started, or one that joined while down);
 * with ``discover=True``, re-reads ``GET /cluster`` when due (periodically, and
@@ -56,6 +58,7 @@ from qdpool.routing.ejection import EjectionPolicy, Ejector
 from qdpool.routing.events import ClusterEvents
 from qdpool.routing.interceptor import Route, RouteScope
 from qdpool.routing.nodes import ACTIVE, DRAINING, EJECTED, STARTING, Node, NodeSet
+from qdpool.sizing import size_node
 from qdpool.transport.base import Transport
 
 logger = logging.getLogger("qdpool.routing")
@@ -176,7 +179,7 @@ class Cluster:
         self._observer = observer
         self._events = ClusterEvents(observer)
         self._auth = Auth(api_key) if api_key is not None else None
-        self.nodes = NodeSet(self.balancer_policy.decay)
+        self.nodes = NodeSet(self.balancer_policy)
         for endpoint in self._given:
             self.nodes.add(endpoint, static=True)
         self.transports: dict[Endpoint, dict[str, Transport]] = {}
@@ -188,6 +191,8 @@ class Cluster:
             else None
         )
         self.route: Route | None = None
+        self._concurrency: Concurrency | None = None
+        """The chain's concurrency limit, which ``_open_node`` sizes for each node."""
         self._schedule = RefreshSchedule(self.discovery_policy)
         self._next_start_retry = 0.0
         self._task: asyncio.Task[None] | None = None
@@ -210,6 +215,7 @@ class Cluster:
         """
         breaker = next((i for i in resilience if isinstance(i, Breaker)), None)
         fallback = next((i for i in resilience if isinstance(i, Fallback)), None)
+        self._concurrency = next((i for i in resilience if isinstance(i, Concurrency)), None)
         route = Route(
             self.nodes,
             self.balancer,
@@ -329,6 +335,12 @@ class Cluster:
         except BaseException:  # cancelled (the cluster is closing): leave nothing open
             await asyncio.shield(_close_all(transports.values()))
             raise
+        if self._concurrency is not None and not self._closed:
+            # Each node's limit from its own cores, before its first attempt: a node
+            # added later by discovery must not serve with the fallback limit.
+            await size_node(
+                self._concurrency, node.endpoint, transports, auth=self._auth, clock=self._clock
+            )
         if self._closed or node.endpoint not in self.nodes:
             await _close_all(transports.values())
             return False
@@ -352,7 +364,7 @@ class Cluster:
 
     async def tick(self) -> None:
         """One round of background work (the task runs it every ``check_interval``)."""
-        await self.check_ejected()
+        await self.check_nodes()
         now = self._clock()
         if self.nodes.in_state(STARTING) and now >= self._next_start_retry:
             self._next_start_retry = now + self.discovery_policy.min_refresh_interval
@@ -360,22 +372,34 @@ class Cluster:
         if self.discover and self._schedule.due(self._clock()):
             await self.refresh()
 
-    async def check_ejected(self) -> None:
-        """Health-check every ejected node whose time is over; re-admit or eject it again."""
+    async def check_nodes(self) -> None:
+        """Health-check every node that failed its last attempt, and every ejected one.
+
+        A node the balancer shuns after a failure would otherwise get no attempt (and
+        so no news) for as long as its cost stays high: a dead node might never be
+        ejected, a restarted one never tried. A passing check of an active node resets
+        its latency estimate, so the balancer tries it again at once; the ejector
+        decides what a check means for an ejected node, and counts a failed check of
+        an active one as a failure (``Ejector.checked``).
+        """
         ejector = self.ejector
-        if ejector is None:
-            return
-        due = ejector.due()
-        if not due:
+        nodes = [n for n in self.nodes.in_state(ACTIVE) if n.suspect]
+        if ejector is not None:
+            nodes += self.nodes.in_state(EJECTED)
+        if not nodes:
             return
         results = await asyncio.gather(
-            *(self._health_check(n.endpoint) for n in due), return_exceptions=True
+            *(self._health_check(n.endpoint) for n in nodes), return_exceptions=True
         )
-        for node, result in zip(due, results, strict=True):
-            if isinstance(result, BaseException):
-                ejector.check_failed(node, str(result) or type(result).__name__)
-            else:
-                ejector.readmit(node)
+        for node, result in zip(nodes, results, strict=True):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            error = result if isinstance(result, BaseException) else None
+            if node.state == ACTIVE and error is None and node.suspect:
+                node.suspect = False
+                node.load.reset()
+            if ejector is not None:
+                ejector.checked(node, error)
 
     async def _health_check(self, endpoint: Endpoint) -> None:
         timeout = self.ejector.policy.health_check_timeout if self.ejector else 1.0

@@ -21,9 +21,14 @@ Envoy's outlier detection, with its defaults:
   attempts are balanced over every node, ejected ones included: too few healthy
   nodes would be swamped, and the ejections themselves may be what is wrong.
 
-Unlike Envoy's passive mode, an ejected node is re-admitted only after a
-passing health check (the cluster runs it once the ejection time is over); a
-failing check ejects it again, for longer.
+Unlike Envoy's passive mode, a node is also checked actively (``GET /`` or
+gRPC's health check, every ``DiscoveryPolicy.check_interval``): an active node
+whose last attempt failed, so that a dead node the balancer shuns at once still
+reaches ``consecutive_failures`` (its failed checks count), and every ejected
+node. An ejected node comes back on a passing check after its ejection time,
+or as soon as a check passes after one failed (it was down and is back, as
+Envoy's ``successful_active_health_check_uneject_host``); a check failing when
+its time is over ejects it again, for longer.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qdpool.classify import Outcome
+from qdpool.classify import Outcome, classify
 from qdpool.policies import _count, _positive, _ratio, _Replace
 from qdpool.routing.events import ClusterEvents
 from qdpool.routing.nodes import ACTIVE, EJECTED, Node, NodeSet
@@ -190,7 +195,7 @@ class Ejector:
         self._eject(node, reason, self._clock() if now is None else now)
         return True
 
-    def _eject(self, node: Node, reason: str, now: float) -> None:
+    def _eject(self, node: Node, reason: str, now: float, *, seen_down: bool = False) -> None:
         policy = self.policy
         record = node.outlier
         record.ejections += 1
@@ -198,14 +203,42 @@ class Ejector:
         record.ejected_until = now + duration
         record.consecutive_failures = 0
         record.reason = reason
+        record.seen_down = seen_down
         node.state = EJECTED
         self.ejections += 1
         self._events.ejected(str(node.endpoint), reason, duration)
 
     def due(self) -> list[Node]:
-        """Ejected nodes whose ejection time is over: they are to be health-checked."""
+        """Ejected nodes whose ejection time is over."""
         now = self._clock()
         return [n for n in self._nodes.in_state(EJECTED) if n.outlier.ejected_until <= now]
+
+    def checked(self, node: Node, error: BaseException | None) -> None:
+        """Apply the result of an active health check of ``node`` (``error`` None: it passed).
+
+        An ejected node is re-admitted by a passing check once its ejection time is
+        over, or at once if a check failed during this ejection: it was seen down
+        and is back (a restarted node), which is what Envoy's
+        ``successful_active_health_check_uneject_host`` does. A node whose checks
+        pass all along while its calls failed serves its ejection time. A check
+        failing at the end of the ejection ejects the node again, for longer.
+        An active node whose last attempt failed is checked too: a failed check
+        counts as one more consecutive failure (so a node the balancer shuns still
+        reaches ``consecutive_failures``), a passing one says nothing about its calls.
+        """
+        record = node.outlier
+        if node.state == EJECTED:
+            if error is None:
+                if record.seen_down or record.ejected_until <= self._clock():
+                    self.readmit(node)
+            elif record.ejected_until <= self._clock():
+                self.check_failed(node, str(error) or type(error).__name__)
+            else:
+                record.seen_down = True
+        elif node.state == ACTIVE and error is not None:
+            outcome = classify(error)
+            if outcome.counted and outcome.failure:
+                self.record(node, outcome)
 
     def readmit(self, node: Node, reason: str = "health check passed") -> None:
         """Put an ejected node back into rotation, with a fresh latency estimate."""
@@ -213,16 +246,18 @@ class Ejector:
             return
         node.state = ACTIVE
         node.load.reset()
+        node.suspect = False
         record = node.outlier
         record.consecutive_failures = 0
         record.successes = record.failures = 0
+        record.seen_down = False
         self._events.readmitted(str(node.endpoint), reason)
 
     def check_failed(self, node: Node, reason: str) -> None:
         """A re-admission health check failed: the node stays out, for longer."""
         if node.state == EJECTED:
             node.state = ACTIVE  # re-enter through _eject so the count and time grow
-            self._eject(node, f"health check failed: {reason}", self._clock())
+            self._eject(node, f"health check failed: {reason}", self._clock(), seen_down=True)
 
     # ------------------------------------------------------------ candidates
 

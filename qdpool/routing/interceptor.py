@@ -245,8 +245,13 @@ class Route:
             try:
                 result = await next(call)
             except asyncio.CancelledError:
-                # A hedge's loser (or a cancelled caller): it took at least this long.
-                node.load.observe(clock() - start, clock())
+                # A hedge's loser (or a cancelled caller) would have taken at least this
+                # long: a lower bound, news only when above the estimate. (Counted as a
+                # sample, a hedge cancelled just after it started would make its node
+                # look fast.)
+                now = clock()
+                if now - start > node.load.current(now):
+                    node.load.observe(now - start, now)
                 raise
             except Exception as error:
                 self._record_failure(node, error, clock() - start, scope)
@@ -265,6 +270,8 @@ class Route:
             else:
                 now = clock()
                 node.load.observe(now - start, now)
+                if node.suspect:
+                    node.suspect = False
                 if self._ejector is not None:
                     self._ejector.record(node, SUCCESS, now)
                 return result
@@ -285,6 +292,7 @@ class Route:
             node.load.observe(elapsed, now)  # the node answered (a 4xx): a response like any
         if outcome.counted and outcome.failure:
             node.failures += 1
+            node.suspect = True
             if self._on_failure is not None:
                 self._on_failure(node)
         if self._ejector is not None:

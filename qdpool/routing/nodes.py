@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qdpool.endpoint import Endpoint
-from qdpool.routing.balancer import PeakEwma
+from qdpool.routing.balancer import BalancerPolicy, PeakEwma
 
 STARTING = "starting"
 ACTIVE = "active"
@@ -45,6 +45,8 @@ class Outlier:
     ejected_until: float = 0.0
     reason: str = ""
     """Why the node was last ejected."""
+    seen_down: bool = False
+    """A health check failed during this ejection: the next one to pass re-admits the node."""
 
 
 class Node:
@@ -61,13 +63,14 @@ class Node:
         "outlier",
         "peer_id",
         "static",
+        "suspect",
     )
 
     def __init__(
         self,
         endpoint: Endpoint,
         *,
-        decay: float,
+        load: PeakEwma,
         peer_id: int | None = None,
         static: bool = True,
         state: str = STARTING,
@@ -84,8 +87,10 @@ class Node:
         """Attempts routed to this node so far."""
         self.failures = 0
         """Of those, the ones that counted against it."""
-        self.load = PeakEwma(decay)
+        self.load = load
         self.outlier = Outlier()
+        self.suspect = False
+        """Its last attempt failed: the cluster health-checks it until it answers again."""
 
     @property
     def state(self) -> str:
@@ -110,10 +115,10 @@ class NodeSet:
     what is derived from the states (the balancer's candidates) is recomputed only then.
     """
 
-    __slots__ = ("_decay", "_nodes", "version")
+    __slots__ = ("_nodes", "_policy", "version")
 
-    def __init__(self, decay: float) -> None:
-        self._decay = decay
+    def __init__(self, policy: BalancerPolicy | None = None) -> None:
+        self._policy = policy or BalancerPolicy()
         self._nodes: dict[Endpoint, Node] = {}
         self.version = 0
 
@@ -122,7 +127,7 @@ class NodeSet:
         node = self._nodes.get(endpoint)
         if node is None:
             node = self._nodes[endpoint] = Node(
-                endpoint, decay=self._decay, peer_id=peer_id, static=static
+                endpoint, load=self._policy.load(), peer_id=peer_id, static=static
             )
             node._owner = self
             self.version += 1

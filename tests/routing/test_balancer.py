@@ -20,6 +20,10 @@ def test_policy_is_validated_and_frozen() -> None:
         BalancerPolicy(decay=0)
     with pytest.raises(ValueError, match="failure_penalty"):
         BalancerPolicy(failure_penalty=-1)
+    with pytest.raises(ValueError, match="forget"):
+        BalancerPolicy(forget=0.5)
+    with pytest.raises(ValueError, match="in_flight_bias"):
+        BalancerPolicy(in_flight_bias=1.5)
     policy = BalancerPolicy()
     assert policy.replace(strategy="round_robin").strategy == "round_robin"
     assert policy.strategy == "p2c"
@@ -40,19 +44,54 @@ def test_peak_ewma_jumps_to_peaks_and_decays_over_time() -> None:
     assert ewma.samples == 0 and ewma.current(31.0) == 0.0
 
 
-def test_cost_is_latency_times_in_flight_plus_one_and_unknown_nodes_pay_per_attempt() -> None:
-    balancer = Balancer(BalancerPolicy(failure_penalty=0.5))
-    node = Node(endpoint(0), decay=10.0)
-    assert balancer.cost(node, 0.0) == 0.0  # never seen: try it
-    node.in_flight = 2
-    assert balancer.cost(node, 0.0) == 1.0  # unknown latency, busy: 0.5 s per attempt
+def test_a_busy_node_forgets_a_one_off_peak_after_a_few_dozen_answers() -> None:
+    ewma = PeakEwma(decay=10.0, forget=16.0)
+    ewma.observe(0.005, now=0.0)
+    ewma.observe(0.100, now=0.001)  # a stall: taken at once
+    for i in range(48):  # 48 ordinary answers within 0.05 s
+        ewma.observe(0.005, now=0.002 + i * 0.001)
+    # Time alone (10 s constant) would keep it near 100 ms; 48 samples weigh it to e^-3.
+    assert ewma.latency == pytest.approx(0.005 + 0.095 * math.exp(-3), rel=0.01)
+
+
+def test_cost_is_latency_times_in_flight_plus_one_to_the_bias() -> None:
+    node = Node(endpoint(0), load=BalancerPolicy().load())
+    assert Balancer().cost(node, 0.0) is None  # never measured
     node.load.observe(0.004, 0.0)
-    assert balancer.cost(node, 0.0) == pytest.approx(0.012)
+    node.in_flight = 3
+    assert Balancer().cost(node, 0.0) == pytest.approx(0.004 * 2)  # sqrt(3 + 1)
+    finagle = Balancer(BalancerPolicy(in_flight_bias=1.0))
+    assert finagle.cost(node, 0.0) == pytest.approx(0.004 * 4)
+
+
+def test_a_node_slowed_by_a_constant_loses_to_a_fast_one_holding_attempts() -> None:
+    # A fast node at 5 ms holding 5 attempts against one at 25 ms holding none:
+    # latency x (in-flight + 1) prefers the slowed node (25 ms < 30 ms), though the
+    # fast node's 5 ms already include the wait its 5 attempts cause.
+    fast, slow = (Node(endpoint(i), load=BalancerPolicy().load()) for i in range(2))
+    fast.load.observe(0.005, 0.0)
+    slow.load.observe(0.025, 0.0)
+    fast.in_flight = 5
+    assert Balancer(rng=random.Random(1)).pick([fast, slow], 0.0) is fast
+    finagle = Balancer(BalancerPolicy(in_flight_bias=1.0), rng=random.Random(1))
+    assert finagle.pick([fast, slow], 0.0) is slow
+
+
+def test_a_node_never_measured_costs_what_its_rival_does_per_attempt() -> None:
+    balancer = Balancer(rng=random.Random(1))
+    known, new = (Node(endpoint(i), load=BalancerPolicy().load()) for i in range(2))
+    known.load.observe(0.5, 0.0)  # however slow the other, in-flight counts decide
+    known.in_flight = 1
+    assert balancer.pick([known, new], 0.0) is new
+    new.in_flight = 2
+    assert balancer.pick([known, new], 0.0) is known  # not flooded before its first answer
+    known.load.reset()
+    assert balancer.pick([known, new], 0.0) is known  # neither measured: fewer in flight
 
 
 def test_p2c_takes_the_cheaper_of_two_distinct_nodes() -> None:
     balancer = Balancer(rng=random.Random(1))
-    nodes = [Node(endpoint(i), decay=10.0) for i in range(3)]
+    nodes = [Node(endpoint(i), load=BalancerPolicy().load()) for i in range(3)]
     for i, node in enumerate(nodes):
         node.load.observe(0.001 * (i + 1), 0.0)
     picks = Counter(balancer.pick(nodes, 0.0).endpoint for _ in range(3000))

@@ -26,7 +26,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import qdpool
 from qdpool.embedded.cluster import EmbeddedCluster, Peer
+from qdpool.endpoint import Endpoint
 from qdpool.events import NullObserver
+from qdpool.interceptors.concurrency import Concurrency
 from qdpool.routing.nodes import ACTIVE, EJECTED
 
 KEY = "test-key"
@@ -221,29 +223,43 @@ async def test_consistency_and_ordering_reach_every_peer_on_both_protocols(
                 assert [h.id for h in hits] == [1]
 
 
+async def poll(condition: Any, within: float) -> float | None:
+    """Seconds until ``condition()`` held (checked every 20 ms), None if not ``within``."""
+    start = time.monotonic()
+    while time.monotonic() - start < within:
+        if condition():
+            return time.monotonic() - start
+        await asyncio.sleep(0.02)
+    return None
+
+
 async def test_kill_9_of_a_peer_under_mixed_load_fails_no_call_and_loses_no_write(
     peers: EmbeddedCluster, name: str
 ) -> None:
     victim = peers.peers[2]
     events = Events()
-    # P2C over peak EWMA shuns a node after its first failures (a failure costs as a slow
-    # answer), so a dead node may never see Envoy's 5 failures in a row; 2 makes the ejection
-    # this test observes happen on the attempts the kill itself fails.
-    ejection = qdpool.EjectionPolicy(base_ejection_time=1.0, consecutive_failures=2)
-    async with connect(peers.peers[1], events, ejection=ejection) as client:
+    # Every resilience policy at its default (Envoy's 5 consecutive failures, 30 s
+    # ejections, health checks every 0.5 s), and 2 s deadlines.
+    async with qdpool.connect(
+        [(peers.peers[1].rest_url, peers.peers[1].grpc_url)],
+        discover=True,
+        api_key=KEY,
+        timeout=2.0,
+        observer=events,
+    ) as client:
         assert client.cluster is not None
         await client.create_collection(name, size=DIM, distance="Dot", timeout=10.0)
         acked: list[int] = []
         failures: list[str] = []
         worst = 0.0
         next_id = iter(range(1, 1_000_000))
-        end = time.monotonic() + 6.5
+        done = asyncio.Event()
 
         async def caller(index: int) -> None:
             nonlocal worst
             protocol: Any = "grpc" if index % 2 else "rest"
             n = 0
-            while time.monotonic() < end:
+            while not done.is_set():
                 n += 1
                 start = time.monotonic()
                 write = n % 3 == 0
@@ -261,46 +277,53 @@ async def test_kill_9_of_a_peer_under_mixed_load_fails_no_call_and_loses_no_writ
                 await asyncio.sleep(0.002)
 
         async def chaos() -> dict[str, Any]:
-            await asyncio.sleep(1.5)
-            await peers.kill(victim.id)
-            await asyncio.sleep(2.0)
-            node = next(n for n in client.cluster.nodes if n.peer_id == victim.id)
-            seen: dict[str, Any] = {"state_while_dead": node.state}
-            others = {n.peer_id: n.attempts for n in client.cluster.nodes}
-            dead_attempts = node.attempts
-            await peers.restart(victim.id)
-            await asyncio.sleep(2.5)
-            seen["others_moved"] = all(
-                n.attempts > others[n.peer_id] for n in client.cluster.nodes if n is not node
-            )
-            seen["state_after"] = node.state
-            seen["served_after_restart"] = node.attempts - dead_attempts
-            return seen
+            try:
+                await asyncio.sleep(1.5)
+                node = next(n for n in client.cluster.nodes if n.peer_id == victim.id)
+                await peers.kill(victim.id)
+                seen: dict[str, Any] = {}
+                seen["ejected_after"] = await poll(lambda: node.state == EJECTED, 4.0)
+                others = {n.peer_id: n.attempts for n in client.cluster.nodes}
+                await asyncio.sleep(0.5)  # while it is out, the others take its traffic
+                seen["others_moved"] = all(
+                    n.attempts > others[n.peer_id] for n in client.cluster.nodes if n is not node
+                )
+                dead_attempts = node.attempts
+                await peers.restart(victim.id)
+                seen["readmitted_after"] = await poll(lambda: node.state == ACTIVE, 4.0)
+                served = await poll(lambda: node.attempts - dead_attempts >= 20, 3.0)
+                seen["served_after_restart"] = node.attempts - dead_attempts
+                seen["served_20_after"] = served
+                return seen
+            finally:
+                done.set()
 
         results = await asyncio.gather(chaos(), *(caller(i) for i in range(16)))
         seen: dict[str, Any] = results[0]
         served = by_peer(client)
         found = await client.retrieve(name, acked, with_payload=False, timeout=10.0)
     print(
-        f"\nkill -9 of peer {victim.id} under 16 callers (REST and gRPC): {len(acked)} "
-        f"acknowledged writes, {len(failures)} failed calls, slowest {worst * 1000:.0f} ms, "
-        f"attempts per peer {served}, events {events.log}"
+        f"\nkill -9 of peer {victim.id} under 16 callers (REST and gRPC), default policies: "
+        f"{len(acked)} acknowledged writes, {len(failures)} failed calls, slowest "
+        f"{worst * 1000:.0f} ms, {seen}, attempts per peer {served}, events {events.log}"
     )
     assert failures == []
     assert worst < 2.05  # no call outlived its 2 s deadline
     assert sorted(p.id for p in found) == sorted(acked)  # no acknowledged write lost
-    assert seen["state_while_dead"] == EJECTED
+    assert seen["ejected_after"] is not None  # ejected while dead
     assert seen["others_moved"]
-    assert seen["state_after"] == ACTIVE and seen["served_after_restart"] > 0
+    assert seen["readmitted_after"] is not None  # back after its restart (not after 30 s)
+    assert seen["served_20_after"] is not None  # and serving again
     assert ("readmitted", "health check passed") in events.log
+    assert any(k == "ejected" and "5 consecutive failures" in r for k, r in events.log)
 
 
 def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98]
 
 
-async def load(client: qdpool.Client, name: str, seconds: float) -> list[float]:
-    """8 callers counting for ``seconds``, half over REST and half over gRPC."""
+async def load(client: qdpool.Client, name: str, seconds: float, callers: int = 8) -> list[float]:
+    """``callers`` callers counting for ``seconds``, half over REST and half over gRPC."""
     latencies: list[float] = []
     end = time.monotonic() + seconds
 
@@ -311,42 +334,59 @@ async def load(client: qdpool.Client, name: str, seconds: float) -> list[float]:
             await client.count(name, protocol=protocol)
             latencies.append(time.monotonic() - start)
 
-    await asyncio.gather(*(caller(i) for i in range(8)))
+    await asyncio.gather(*(caller(i) for i in range(callers)))
     return latencies
 
 
 async def test_a_peer_slowed_by_20ms_gets_few_calls_and_the_p99_holds(
     peers: EmbeddedCluster, name: str
 ) -> None:
+    """Issue 12: within 2 s the slowed peer takes <= 10% of calls, the p99 <= 1.5x healthy.
+
+    The cluster recipe of docs/cluster.md for the healthy and the slowed cluster alike:
+    P2C over peak EWMA and the default hedge (a read slower than the p95 gets a second
+    attempt, on another node). 4 callers, so that three peers, their engine and the
+    client do not saturate the machine's two CPUs. The machine is shared, and its load
+    changes from one second to the next by more than 20 ms of latency: so the healthy and
+    the slowed cluster are measured in alternating half seconds (4 of each), and both
+    p99s are taken over the same stretch of time. Each slowed half second begins with
+    the slowdown, so the share counted is that of the first half second (within 2 s).
+    """
     slow = peers.peers[3]
-    async with connect(peers.peers[1]) as client:
+    healthy: list[float] = []
+    slowed: list[float] = []
+    counts = dict.fromkeys((1, 2, 3), 0)
+    first: dict[int | None, int] = {}
+    async with connect(peers.peers[1], hedge=qdpool.HedgePolicy(max_extra_load=0.1)) as client:
         await client.create_collection(name, size=DIM, distance="Dot")
-        await load(client, name, 0.3)  # warm every node's connections
-        healthy = await load(client, name, 2.0)
-        await faults(slow, {"kind": "latency", "delay": 0.02})
+        await load(client, name, 0.5, callers=4)  # warm connections and the hedge's p95
         try:
-            before = by_peer(client)
-            slowed = await load(client, name, 2.0)
-            after = by_peer(client)
+            for round in range(4):
+                healthy += await load(client, name, 0.5, callers=4)
+                before = by_peer(client)
+                await faults(slow, {"kind": "latency", "delay": 0.02})
+                slowed += await load(client, name, 0.5, callers=4)
+                await faults(slow, None)
+                after = by_peer(client)
+                for peer in counts:
+                    counts[peer] += after[peer] - before[peer]
+                if round == 0:
+                    first = {peer: after[peer] - before[peer] for peer in after}
         finally:
             await faults(slow, None)
-    counts = {peer: after[peer] - before[peer] for peer in after}
     share = counts[slow.id] / sum(counts.values())
+    first_share = first[slow.id] / sum(first.values())
     ratio = p99(slowed) / p99(healthy)
     print(
-        f"\none peer +20 ms, P2C + peak EWMA, 8 callers for 2 s: its share {share:.1%} of "
-        f"{sum(counts.values())} attempts; p99 {p99(slowed) * 1000:.1f} ms against "
+        f"\none peer +20 ms, P2C + peak EWMA + hedge at p95, 4 callers, 4 x 0.5 s each: its "
+        f"share {share:.1%} of {sum(counts.values())} attempts (first half second "
+        f"{first_share:.1%}); p99 {p99(slowed) * 1000:.1f} ms against "
         f"{p99(healthy) * 1000:.1f} ms healthy ({ratio:.2f}x); p50 "
         f"{statistics.median(slowed) * 1000:.1f} against "
         f"{statistics.median(healthy) * 1000:.1f} ms"
     )
-    # Issue 12 asks <= 10% and p99 within 1.5x. On this shared 2-CPU machine every node's
-    # latency has scheduling peaks of tens of ms, the order of the 20 ms injected, so the
-    # bounds asserted are looser (docs/cluster.md gives the measured figures: 12-17% and
-    # 1.5x on a quiet run, 23% and 2.8x with the machine saturated): under round-robin's
-    # third, and no p99 blow-up.
-    assert share <= 0.25
-    assert ratio <= 3.0
+    assert share <= 0.10
+    assert ratio <= 1.5
 
 
 async def test_a_joining_peer_is_used_and_a_leaving_one_drained(
@@ -358,17 +398,28 @@ async def test_a_joining_peer_is_used_and_a_leaving_one_drained(
         await client.create_collection(name, size=DIM, distance="Dot")
         added = await peers.add_peer()
         try:
-            await load(client, name, 1.5)
-            assert by_peer(client).get(added.id, 0) > 0
+            calls = await load(client, name, 1.5)
+            used = by_peer(client).get(added.id, 0)
+            assert used > 0
+            # Its concurrency limit was read from its own GET /telemetry when it was added.
+            concurrency = client.pipeline.find(Concurrency)
+            assert concurrency is not None
+            node = Endpoint.from_urls(added.rest_url, added.grpc_url)
+            sized = concurrency.limiter(node).sized
+            assert "GET /telemetry" in sized and "fallback" not in sized
         finally:
             await peers.remove_peer(added.id)
-        failures = 0
+        drained = 0
         for result in await asyncio.gather(
             load(client, name, 1.5), return_exceptions=True
         ):  # calls keep succeeding while it drains
-            failures += isinstance(result, BaseException)
-        assert failures == 0
+            drained += len(result) if isinstance(result, list) else 0
+            assert not isinstance(result, BaseException)
         assert added.id not in by_peer(client)
+    print(
+        f"\ndiscovery: peer {added.id} joined and took {used} of the attempts of {len(calls)} "
+        f"calls in 1.5 s (limit {sized}); after it left, {drained} calls, none failed"
+    )
     assert ("added", f"discovered peer {added.id}") in events.log
     assert any(k == "removed" and "left the cluster" in r for k, r in events.log)
 

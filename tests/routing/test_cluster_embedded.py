@@ -26,8 +26,8 @@ import pytest_asyncio
 
 from qdpool import operations as ops
 from qdpool.call import WAIT, Call, Options
-from qdpool.client import Dispatch
 from qdpool.config import PoolConfig
+from qdpool.dispatch import Dispatch
 from qdpool.embedded.cluster import EmbeddedCluster
 from qdpool.endpoint import Endpoint
 from qdpool.events import NullObserver
@@ -279,7 +279,7 @@ async def test_a_peer_slowed_by_20ms_gets_far_less_than_its_share_of_calls(
                 await client(ops.COUNT, name, {"exact": True})
                 latencies.append(time.monotonic() - start)
 
-        await asyncio.gather(*(caller() for _ in range(8)))
+        await asyncio.gather(*(caller() for _ in range(4)))  # not saturating the 2 CPUs
         return latencies
 
     def p99(values: list[float]) -> float:
@@ -307,12 +307,9 @@ async def test_a_peer_slowed_by_20ms_gets_far_less_than_its_share_of_calls(
         f"{p99(slowed) * 1000:.2f} ms against {p99(healthy) * 1000:.2f} ms healthy; p50 "
         f"{statistics.median(slowed) * 1000:.2f} against {statistics.median(healthy) * 1000:.2f}"
     )
-    # Deterministically <= 10% in the simulation (test_balancer). Here, on a shared 2-CPU
-    # machine, every node's latency has scheduling peaks of 40-200 ms (the machine's load),
-    # the order of the 20 ms or more: runs measured 5-19% per half second, against the third
-    # that round-robin gives. The p99s of two runs there differ by more than the slowdown, so
-    # they are reported, not compared.
-    assert share <= 0.25
+    # Issue 12's bound over the first 2 s after the slowdown (the p99 is compared by
+    # test_client_cluster, through the client's recipe with hedging).
+    assert share <= 0.10
 
 
 async def test_discovery_from_one_seed_uses_a_joining_peer_and_drains_a_leaving_one(

@@ -38,7 +38,7 @@ class Events(NullObserver):
 
 
 def make(count: int, policy: EjectionPolicy | None = None) -> tuple[NodeSet, Ejector, Clock]:
-    nodes = NodeSet(decay=10.0)
+    nodes = NodeSet()
     for i in range(count):
         nodes.add(endpoint(i)).state = ACTIVE
     clock = Clock()
@@ -241,3 +241,66 @@ def test_health_checks_carry_the_api_key() -> None:
 
     keys = simulate(main)
     assert keys and set(keys) == {"sim-key"}
+
+
+def test_health_checks_readmit_a_node_that_was_down_and_is_back_before_its_time() -> None:
+    nodes, ejector, clock = make(3)
+    node = nodes.get(endpoint(0))
+    assert node is not None
+    ejector.eject(node, "5 consecutive failures")
+    ejector.checked(node, None)  # it answers, but its calls failed: it serves its 30 s
+    assert node.state == EJECTED
+    ejector.checked(node, Unavailable("refused", protocol="rest", sent=False))
+    assert node.state == EJECTED and node.outlier.ejections == 1  # down: no longer out
+    clock.now += 1.0
+    ejector.checked(node, None)  # seen down, now up: restarted, re-admitted at once
+    assert node.state == ACTIVE and node.outlier.ejected_until > clock.now
+    # An active node's failed check is one more failure in a row.
+    for _ in range(4):
+        ejector.record(node, TRANSIENT)
+    ejector.checked(node, None)
+    assert node.state == ACTIVE  # a passing check says nothing about its calls
+    ejector.checked(node, Unavailable("refused", protocol="rest", sent=False))
+    assert node.state == EJECTED and node.outlier.reason == "5 consecutive failures"
+
+
+def test_a_dead_node_the_balancer_shuns_is_still_ejected_and_back_soon_after_restart() -> None:
+    """Default policies, one caller: after its first failure P2C never sends it an attempt."""
+    events = Events()
+
+    async def main() -> dict[str, Any]:
+        sim = Sim(3, observer=events, discovery=DiscoveryPolicy())
+        for i in range(3):
+            sim.node(i).latency = 0.005
+        await sim.cluster.start()
+        await sim.load(callers=1, seconds=0.5)
+        dead = sim.node(1)
+        node = sim.cluster.nodes.get(endpoint(1))
+        assert node is not None
+        dead.dead = True
+        before = node.attempts
+        _, failed = await sim.load(callers=1, seconds=3.0)
+        report: dict[str, Any] = {"failed": failed, "state": node.state}
+        report["attempts_while_dead"] = node.attempts - before
+        report["checks"] = dead.health_checks
+        dead.dead = False
+        served = dead.completed
+        start = clock()
+        while node.state != ACTIVE and clock() - start < 5.0:
+            await sim.call()
+        report["back_after"] = clock() - start
+        await sim.load(callers=4, seconds=0.5)
+        report["served_after"] = dead.completed - served
+        await sim.cluster.close()
+        return report
+
+    report = simulate(main)
+    print(f"\nshunned dead node: {report}")
+    assert report["failed"] == 0
+    assert report["attempts_while_dead"] < 5  # shunned: its attempts alone never eject it
+    assert report["state"] == EJECTED and report["checks"] >= 5 - report["attempts_while_dead"]
+    assert report["back_after"] <= 0.6  # one check round, not the 30 s ejection
+    assert report["served_after"] > 50
+    reasons = [reason for kind, _, reason in events.log if kind == "ejected"]
+    assert reasons == ["5 consecutive failures for 30s"]
+    assert events.log[-1][0] == "readmitted"

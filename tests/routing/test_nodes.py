@@ -8,7 +8,7 @@ from qdpool.routing.nodes import ACTIVE, DRAINING, EJECTED, STARTING, NodeSet
 
 
 def test_nodes_keep_the_order_they_became_known_and_one_node_per_endpoint() -> None:
-    nodes = NodeSet(decay=10.0)
+    nodes = NodeSet()
     first = nodes.add(endpoint(0))
     second = nodes.add(endpoint(1), peer_id=7, static=False)
     assert nodes.add(endpoint(0)) is first
@@ -19,7 +19,7 @@ def test_nodes_keep_the_order_they_became_known_and_one_node_per_endpoint() -> N
 
 
 def test_a_new_node_starts_in_starting_and_states_filter() -> None:
-    nodes = NodeSet(decay=10.0)
+    nodes = NodeSet()
     made = [nodes.add(endpoint(i)) for i in range(4)]
     assert all(n.state == STARTING for n in made)
     made[0].state, made[1].state, made[2].state = ACTIVE, EJECTED, DRAINING
