@@ -91,7 +91,9 @@ from qdpool.transport.http1 import Http1Transport
 from qdpool.transport.rest import AiohttpTransport
 from qdpool.transport.rest_httpx import HttpxTransport
 from qdpool.transport.streams import Download, Stream, Upload
+from qdpool.wire import shard_keys
 from qdpool.wire.packed import PointRows
+from qdpool.wire.shard_keys import ShardKeySelector
 
 logger = logging.getLogger("qdpool")
 
@@ -806,6 +808,7 @@ class Client:
         update_mode: UpdateMode | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -828,6 +831,7 @@ class Client:
         name = validate.collection_name(collection_name)
         body = _points.upsert_request(points, update_filter=update_filter, update_mode=update_mode)
         options = self._write_options(wait, ordering)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(ops.UPSERT, name, body, options, protocol, timeout)
 
     async def upload_points(
@@ -938,12 +942,14 @@ class Client:
         with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
         with_vector: bool | Sequence[str] = False,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[Record]:
         """Points by id; ids that do not exist are left out."""
         name = validate.collection_name(collection_name)
         body = _points.retrieve_request(ids, with_payload=with_payload, with_vector=with_vector)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(
             ops.RETRIEVE, name, body, _read_options(consistency), protocol, timeout
         )
@@ -955,12 +961,14 @@ class Client:
         filter: Filter | None = None,
         exact: bool = True,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
         """The number of points (matching ``filter``); ``exact=False`` allows an estimate."""
         name = validate.collection_name(collection_name)
         body = _points.count_request(filter=filter, exact=exact)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(ops.COUNT, name, body, _read_options(consistency), protocol, timeout)
 
     async def delete(
@@ -971,6 +979,7 @@ class Client:
         filter: Filter | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -978,6 +987,7 @@ class Client:
         name = validate.collection_name(collection_name)
         body = _points.delete_request(ids=ids, filter=filter)
         options = self._write_options(wait, ordering)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(ops.DELETE_POINTS, name, body, options, protocol, timeout)
 
     async def query_points(
@@ -996,6 +1006,7 @@ class Client:
         score_threshold: float | None = None,
         lookup_from: Any = None,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[ScoredPoint]:
@@ -1025,6 +1036,7 @@ class Client:
             score_threshold=score_threshold,
             lookup_from=lookup_from,
         )
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(
             ops.QUERY_POINTS, name, body, _read_options(consistency), protocol, timeout
         )
@@ -1040,6 +1052,7 @@ class Client:
         with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
         with_vector: bool | Sequence[str] = False,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> tuple[list[Record], PointId | None]:
@@ -1057,6 +1070,7 @@ class Client:
             with_vector=with_vector,
             order_by=order_by,
         )
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(
             ops.SCROLL, name, body, _read_options(consistency), protocol, timeout
         )
@@ -1130,6 +1144,7 @@ class Client:
         with_lookup: str | Mapping[str, Any] | None = None,
         lookup_from: Any = None,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[PointGroup]:
@@ -1153,6 +1168,7 @@ class Client:
             with_lookup=with_lookup,
             lookup_from=lookup_from,
         )
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(
             ops.QUERY_POINTS_GROUPS, name, body, _read_options(consistency), protocol, timeout
         )
@@ -1166,6 +1182,7 @@ class Client:
         limit: int = 10,
         exact: bool = False,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[FacetHit]:
@@ -1173,6 +1190,7 @@ class Client:
         ``filter``) with their counts; ``exact=True`` counts exactly."""
         name = validate.collection_name(collection_name)
         body = _search.facet_request(key, filter=filter, limit=limit, exact=exact)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(ops.FACET, name, body, _read_options(consistency), protocol, timeout)
 
     async def search_matrix_pairs(
@@ -1184,6 +1202,7 @@ class Client:
         sample: int = 10,
         using: str | None = None,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[SearchMatrixPair]:
@@ -1191,6 +1210,7 @@ class Client:
         ``filter``), each with its ``limit`` nearest among the others."""
         name = validate.collection_name(collection_name)
         body = _search.matrix_request(filter=filter, sample=sample, limit=limit, using=using)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(
             ops.SEARCH_MATRIX_PAIRS, name, body, _read_options(consistency), protocol, timeout
         )
@@ -1204,12 +1224,14 @@ class Client:
         sample: int = 10,
         using: str | None = None,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> SearchMatrixOffsets:
         """The same matrix as ``search_matrix_pairs``, in coordinate (offsets) form."""
         name = validate.collection_name(collection_name)
         body = _search.matrix_request(filter=filter, sample=sample, limit=limit, using=using)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(
             ops.SEARCH_MATRIX_OFFSETS, name, body, _read_options(consistency), protocol, timeout
         )
@@ -1224,6 +1246,7 @@ class Client:
         update_filter: Filter | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1233,6 +1256,7 @@ class Client:
         name = validate.collection_name(collection_name)
         body = _vectors.update_vectors_request(points, update_filter=update_filter)
         options = self._write_options(wait, ordering)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(ops.UPDATE_VECTORS, name, body, options, protocol, timeout)
 
     async def delete_vectors(
@@ -1244,6 +1268,7 @@ class Client:
         filter: Filter | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1252,6 +1277,7 @@ class Client:
         name = validate.collection_name(collection_name)
         body = _vectors.delete_vectors_request(vectors, points=points, filter=filter)
         options = self._write_options(wait, ordering)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(ops.DELETE_VECTORS, name, body, options, protocol, timeout)
 
     async def set_payload(
@@ -1264,6 +1290,7 @@ class Client:
         key: str | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1273,6 +1300,7 @@ class Client:
         name = validate.collection_name(collection_name)
         body = _payload.set_payload_request(payload, points=points, filter=filter, key=key)
         options = self._write_options(wait, ordering)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(ops.SET_PAYLOAD, name, body, options, protocol, timeout)
 
     async def overwrite_payload(
@@ -1285,6 +1313,7 @@ class Client:
         key: str | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1293,6 +1322,7 @@ class Client:
         name = validate.collection_name(collection_name)
         body = _payload.set_payload_request(payload, points=points, filter=filter, key=key)
         options = self._write_options(wait, ordering)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(ops.OVERWRITE_PAYLOAD, name, body, options, protocol, timeout)
 
     async def delete_payload(
@@ -1304,6 +1334,7 @@ class Client:
         filter: Filter | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1312,6 +1343,7 @@ class Client:
         name = validate.collection_name(collection_name)
         body = _payload.delete_payload_request(keys, points=points, filter=filter)
         options = self._write_options(wait, ordering)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(ops.DELETE_PAYLOAD, name, body, options, protocol, timeout)
 
     async def clear_payload(
@@ -1322,6 +1354,7 @@ class Client:
         filter: Filter | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1329,6 +1362,7 @@ class Client:
         name = validate.collection_name(collection_name)
         body = _payload.clear_payload_request(points=points, filter=filter)
         options = self._write_options(wait, ordering)
+        body = shard_keys.with_selector(body, shard_key_selector)
         return await self._run(ops.CLEAR_PAYLOAD, name, body, options, protocol, timeout)
 
     async def batch_update_points(

@@ -97,6 +97,7 @@ if TYPE_CHECKING:
     from qdpool.routing.discovery import DiscoveryPolicy
     from qdpool.routing.ejection import EjectionPolicy
     from qdpool.transport.base import Transport
+    from qdpool.wire.shard_keys import ShardKeySelector
 # </generated imports>
 
 T = TypeVar("T")
@@ -680,6 +681,7 @@ class SyncClient:
         update_mode: UpdateMode | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -707,6 +709,7 @@ class SyncClient:
                 update_mode=update_mode,
                 wait=wait,
                 ordering=ordering,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -806,6 +809,7 @@ class SyncClient:
         with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
         with_vector: bool | Sequence[str] = False,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[Record]:
@@ -817,6 +821,7 @@ class SyncClient:
                 with_payload=with_payload,
                 with_vector=with_vector,
                 consistency=consistency,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -829,6 +834,7 @@ class SyncClient:
         filter: Filter | None = None,
         exact: bool = True,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
@@ -839,6 +845,7 @@ class SyncClient:
                 filter=filter,
                 exact=exact,
                 consistency=consistency,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -852,6 +859,7 @@ class SyncClient:
         filter: Filter | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -863,6 +871,7 @@ class SyncClient:
                 filter=filter,
                 wait=wait,
                 ordering=ordering,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -884,6 +893,7 @@ class SyncClient:
         score_threshold: float | None = None,
         lookup_from: Any = None,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[ScoredPoint]:
@@ -915,6 +925,7 @@ class SyncClient:
                 score_threshold=score_threshold,
                 lookup_from=lookup_from,
                 consistency=consistency,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -931,6 +942,7 @@ class SyncClient:
         with_payload: bool | Sequence[str] | Mapping[str, Sequence[str]] = True,
         with_vector: bool | Sequence[str] = False,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> tuple[list[Record], PointId | None]:
@@ -950,6 +962,7 @@ class SyncClient:
                 with_payload=with_payload,
                 with_vector=with_vector,
                 consistency=consistency,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -1022,6 +1035,7 @@ class SyncClient:
         with_lookup: str | Mapping[str, Any] | None = None,
         lookup_from: Any = None,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[PointGroup]:
@@ -1047,6 +1061,7 @@ class SyncClient:
                 with_lookup=with_lookup,
                 lookup_from=lookup_from,
                 consistency=consistency,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -1061,6 +1076,7 @@ class SyncClient:
         limit: int = 10,
         exact: bool = False,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[FacetHit]:
@@ -1075,6 +1091,7 @@ class SyncClient:
                 limit=limit,
                 exact=exact,
                 consistency=consistency,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -1089,6 +1106,7 @@ class SyncClient:
         sample: int = 10,
         using: str | None = None,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> list[SearchMatrixPair]:
@@ -1103,6 +1121,7 @@ class SyncClient:
                 sample=sample,
                 using=using,
                 consistency=consistency,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -1117,6 +1136,7 @@ class SyncClient:
         sample: int = 10,
         using: str | None = None,
         consistency: Consistency | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> SearchMatrixOffsets:
@@ -1129,6 +1149,7 @@ class SyncClient:
                 sample=sample,
                 using=using,
                 consistency=consistency,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -1142,6 +1163,7 @@ class SyncClient:
         update_filter: Filter | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1156,6 +1178,7 @@ class SyncClient:
                 update_filter=update_filter,
                 wait=wait,
                 ordering=ordering,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -1170,6 +1193,7 @@ class SyncClient:
         filter: Filter | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1184,6 +1208,7 @@ class SyncClient:
                 filter=filter,
                 wait=wait,
                 ordering=ordering,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -1199,6 +1224,7 @@ class SyncClient:
         key: str | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1215,6 +1241,7 @@ class SyncClient:
                 key=key,
                 wait=wait,
                 ordering=ordering,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -1230,6 +1257,7 @@ class SyncClient:
         key: str | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1245,6 +1273,7 @@ class SyncClient:
                 key=key,
                 wait=wait,
                 ordering=ordering,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -1259,6 +1288,7 @@ class SyncClient:
         filter: Filter | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1273,6 +1303,7 @@ class SyncClient:
                 filter=filter,
                 wait=wait,
                 ordering=ordering,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -1286,6 +1317,7 @@ class SyncClient:
         filter: Filter | None = None,
         wait: bool = True,
         ordering: Ordering | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> UpdateResult:
@@ -1297,6 +1329,7 @@ class SyncClient:
                 filter=filter,
                 wait=wait,
                 ordering=ordering,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )

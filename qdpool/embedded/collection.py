@@ -261,7 +261,7 @@ class Collection:
         """``POST /collections/{c}/points``: points by id; missing ids are left out."""
         body = parse_object(body, "body")
         reject_unknown_fields(body, _RETRIEVE_FIELDS, "")
-        updates.reject_shard_key(body)
+        updates.reject_shard_key(body, read=True)
         if "ids" not in body:
             raise EngineError.format("missing field `ids`")
         ids = parse_point_ids(body["ids"], "ids")
@@ -300,7 +300,7 @@ class Collection:
         """``POST /collections/{c}/points/count``."""
         body = parse_object(body, "body")
         reject_unknown_fields(body, _COUNT_FIELDS, "")
-        updates.reject_shard_key(body)
+        updates.reject_shard_key(body, read=True)
         exact = parse_bool(body.get("exact"), "exact", default=True)
         request = qe.CountRequest(exact=exact, filter=parse_filter(body.get("filter")))
         return {"count": self._call(self._shard.count, request)}
@@ -310,7 +310,7 @@ class Collection:
         """``POST /collections/{c}/points/scroll``: by id, or by a payload key (``order_by``)."""
         body = parse_object(body, "body")
         reject_unknown_fields(body, _SCROLL_FIELDS, "")
-        updates.reject_shard_key(body)
+        updates.reject_shard_key(body, read=True)
         offset = body.get("offset")
         order_by = body.get("order_by")
         if order_by is not None and offset is not None:
@@ -395,7 +395,7 @@ class Collection:
         """``POST /collections/{c}/facet``: value counts of an indexed payload key."""
         body = parse_object(body, "body")
         reject_unknown_fields(body, frozenset(("key", "limit", "filter", "exact", "shard_key")), "")
-        updates.reject_shard_key(body)
+        updates.reject_shard_key(body, read=True)
         key = body.get("key")
         if not isinstance(key, str):
             raise EngineError.format("missing field `key`")

@@ -38,7 +38,7 @@ def matrix(
     """The sampled ids (by id) and, per id, its nearest other sampled points."""
     body = parse_object(body, "body")
     reject_unknown_fields(body, _FIELDS, "")
-    reject_shard_key(body)
+    reject_shard_key(body, read=True)
     sample = parse_uint(body.get("sample"), "sample", default=10, minimum=2) or 10
     limit = parse_uint(body.get("limit"), "limit", default=3, minimum=1) or 3
     using = body.get("using")

@@ -98,7 +98,7 @@ def convert_request(body: Any, ctx: QueryContext) -> Converted:
     """A full ``POST .../points/query`` body."""
     body = parse_object(body, "body")
     reject_unknown_fields(body, QUERY_FIELDS, "")
-    reject_shard_key(body)
+    reject_shard_key(body, read=True)
     node = _Node.parse(body, ctx, "")
     with_payload = parse_with_payload(body.get("with_payload"), default=False)
     raw_vector = body.get("with_vector")
@@ -206,7 +206,7 @@ def _lookup(raw: Any, ctx: QueryContext, path: str) -> tuple[VectorSource | None
         return None, None
     spec = parse_object(raw, path)
     reject_unknown_fields(spec, frozenset(("collection", "vector", "shard_key")), f"{path}: ")
-    reject_shard_key(spec)
+    reject_shard_key(spec, read=True)
     name = spec.get("collection")
     if not isinstance(name, str):
         raise EngineError.format(f"{path}: missing field `collection`")

@@ -258,10 +258,29 @@ def point_not_found(point_id: PointId) -> EngineError:
     return EngineError(ErrorKind.NOT_FOUND, f"Not found: No point with id {point_id} found")
 
 
-def reject_shard_key(body: dict[str, Any]) -> None:
-    """Only collections with custom sharding take a ``shard_key``; ours never have it."""
-    if body.get("shard_key") is not None:
-        raise EngineError.unsupported("shard_key (custom sharding)")
+def reject_shard_key(body: dict[str, Any], *, read: bool = False) -> None:
+    """No collection here has a shard key (Qdrant Edge has no shards, and custom shard keys
+    cannot be created), so a ``shard_key`` names one that does not exist: Qdrant's answer
+    for that (reads and writes word it differently; a fallback pair is Qdrant's 404)."""
+    selector = body.get("shard_key")
+    if selector is None:
+        return
+    if isinstance(selector, dict) and set(selector) == {"target", "fallback"}:
+        raise EngineError(
+            ErrorKind.NOT_FOUND,
+            f"Not found: Neither target shard key {_shown(selector['target'])} nor fallback "
+            f"shard key {_shown(selector['fallback'])} exist",
+        )
+    first = selector[0] if isinstance(selector, list) and selector else selector
+    if not isinstance(first, str | int) or isinstance(first, bool):
+        raise EngineError.format(f"shard_key: unexpected value {first!r}")
+    prefix = "Bad request" if read else "Wrong input"
+    raise EngineError(ErrorKind.BAD_REQUEST, f"{prefix}: Shard key {_shown(first)} not found")
+
+
+def _shown(key: Any) -> str:
+    """A shard key as Qdrant prints it: a keyword quoted, a number as it is."""
+    return f'"{key}"' if isinstance(key, str) else str(key)
 
 
 def _selector(body: dict[str, Any]) -> tuple[list[PointId] | None, qe.Filter]:

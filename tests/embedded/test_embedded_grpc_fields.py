@@ -124,6 +124,9 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "points.id",
                 "points.payload",
                 "points.vectors",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "update_filter",
                 "update_filter.min_should",
@@ -134,7 +137,7 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "wait",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "retrieve": (
         frozenset(
@@ -145,6 +148,9 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "read_consistency",
                 "read_consistency.factor",
                 "read_consistency.type",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "with_payload",
                 "with_payload.enable",
@@ -155,7 +161,7 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "with_vectors.include",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "count": (
         frozenset(
@@ -169,10 +175,13 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "read_consistency",
                 "read_consistency.factor",
                 "read_consistency.type",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "delete": (
         frozenset(
@@ -182,11 +191,14 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "points",
                 "points.filter",
                 "points.points",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "wait",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "query_points": (
         frozenset(
@@ -231,6 +243,9 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "read_consistency.factor",
                 "read_consistency.type",
                 "score_threshold",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "using",
                 "with_payload",
@@ -248,7 +263,6 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "params.idf",
                 "query.relevance_feedback",
                 "query.text",
-                "shard_key_selector",
             }
         ),
     ),
@@ -271,6 +285,9 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "read_consistency",
                 "read_consistency.factor",
                 "read_consistency.type",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "with_payload",
                 "with_payload.enable",
@@ -281,7 +298,7 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "with_vectors.include",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "create_snapshot": (frozenset(), frozenset()),
     "list_snapshots": (frozenset(), frozenset()),
@@ -296,11 +313,14 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "points_selector",
                 "points_selector.filter",
                 "points_selector.points",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "wait",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "overwrite_payload": (
         frozenset(
@@ -312,11 +332,14 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "points_selector",
                 "points_selector.filter",
                 "points_selector.points",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "wait",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "delete_payload": (
         frozenset(
@@ -327,11 +350,14 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "points_selector",
                 "points_selector.filter",
                 "points_selector.points",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "wait",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "clear_payload": (
         frozenset(
@@ -341,11 +367,14 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "points",
                 "points.filter",
                 "points.points",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "wait",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "update_vectors": (
         frozenset(
@@ -355,6 +384,9 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "points",
                 "points.id",
                 "points.vectors",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "update_filter",
                 "update_filter.min_should",
@@ -364,7 +396,7 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "wait",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "delete_vectors": (
         frozenset(
@@ -374,13 +406,16 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "points_selector",
                 "points_selector.filter",
                 "points_selector.points",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "vectors",
                 "vectors.names",
                 "wait",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "batch_update_points": (
         frozenset(
@@ -499,6 +534,9 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "read_consistency.factor",
                 "read_consistency.type",
                 "score_threshold",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "using",
                 "with_lookup",
@@ -520,7 +558,6 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "params.idf",
                 "query.relevance_feedback",
                 "query.text",
-                "shard_key_selector",
             }
         ),
     ),
@@ -538,10 +575,13 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "read_consistency",
                 "read_consistency.factor",
                 "read_consistency.type",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "search_matrix_pairs": (
         frozenset(
@@ -556,11 +596,14 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "read_consistency.factor",
                 "read_consistency.type",
                 "sample",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "using",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "search_matrix_offsets": (
         frozenset(
@@ -575,11 +618,14 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "read_consistency.factor",
                 "read_consistency.type",
                 "sample",
+                "shard_key_selector",
+                "shard_key_selector.fallback",
+                "shard_key_selector.shard_keys",
                 "timeout",
                 "using",
             }
         ),
-        frozenset({"shard_key_selector"}),
+        frozenset(),
     ),
     "update_collection": (
         frozenset(

@@ -351,7 +351,7 @@ BAD_QUERIES: list[tuple[dict[str, Any], int, str]] = [
     ({"query": {"relevance_feedback": {}}}, 400, "not supported"),
     ({"query": [1, 0, 0, 0], "using": "d", "limit": 0}, 422, "limit"),
     ({"query": [1, 0, 0, 0], "using": "d", "params": {"nope": 1}}, 400, "unknown field `nope`"),
-    ({"query": [1, 0, 0, 0], "using": "d", "shard_key": "x"}, 400, "shard_key"),
+    ({"query": [1, 0, 0, 0], "using": "d", "shard_key": "x"}, 400, 'Shard key "x" not found'),
     (
         {"query": {"formula": {"sum": [True]}}, "prefetch": {"query": [1, 0, 0, 0], "using": "d"}},
         400,

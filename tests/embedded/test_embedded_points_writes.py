@@ -372,13 +372,15 @@ async def test_get_point_by_id(shared: Pair, rest: Rest) -> None:
     assert bad.status == 400
 
 
-async def test_shard_key_is_refused_by_name(shared: Pair, rest: Rest) -> None:
+async def test_a_shard_key_is_answered_as_qdrant_answers_a_missing_one(
+    shared: Pair, rest: Rest
+) -> None:
     answer = await rest(
         "POST",
         f"/collections/{shared.name}/points/payload",
         {"payload": {}, "points": [1], "shard_key": "a"},
     )
-    assert answer.status == 400 and "shard_key" in answer.error
+    assert answer.status == 400 and answer.error == 'Wrong input: Shard key "a" not found'
 
 
 async def test_collection_with_only_sparse_vectors(server: EmbeddedQdrant) -> None:

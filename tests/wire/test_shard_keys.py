@@ -1,0 +1,111 @@
+"""Shard key selectors without a server: every method that takes ``shard_key_selector`` puts
+it in the REST body, its gRPC request carries it as ``shard_key_selector``, and the server's
+converter brings it back into the body, for each of Qdrant's three shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from qdrant_client import models as qm
+
+import qdpool
+from qdpool import operations as ops
+from qdpool.call import Call
+from qdpool.endpoint import Endpoint
+from qdpool.errors import InvalidInput
+from qdpool.models import UpdateResult
+from qdpool.testing import MockTransport
+from qdpool.wire import shard_keys
+
+SHAPES: list[tuple[Any, Any]] = [
+    ("tenant", "tenant"),
+    (7, 7),
+    (["a", 2], ["a", 2]),
+    ({"target": "a", "fallback": "b"}, {"target": "a", "fallback": "b"}),
+    (qm.ShardKeyWithFallback(target="a", fallback=3), {"target": "a", "fallback": 3}),
+]
+
+Calling = tuple[str, Any, dict[str, Any]]
+CALLS: list[Calling] = [
+    ("upsert", ops.UPSERT, {"points": [{"id": 1, "vector": [1.0, 0.0]}]}),
+    ("delete", ops.DELETE_POINTS, {"ids": [1]}),
+    ("update_vectors", ops.UPDATE_VECTORS, {"points": [{"id": 1, "vector": [1.0, 0.0]}]}),
+    ("delete_vectors", ops.DELETE_VECTORS, {"vectors": ["v"], "points": [1]}),
+    ("set_payload", ops.SET_PAYLOAD, {"payload": {"a": 1}, "points": [1]}),
+    ("overwrite_payload", ops.OVERWRITE_PAYLOAD, {"payload": {"a": 1}, "points": [1]}),
+    ("delete_payload", ops.DELETE_PAYLOAD, {"keys": ["a"], "points": [1]}),
+    ("clear_payload", ops.CLEAR_PAYLOAD, {"points": [1]}),
+    ("retrieve", ops.RETRIEVE, {"ids": [1]}),
+    ("scroll", ops.SCROLL, {}),
+    ("count", ops.COUNT, {}),
+    ("query_points", ops.QUERY_POINTS, {"query": [1.0, 0.0]}),
+    ("query_points_groups", ops.QUERY_POINTS_GROUPS, {"group_by": "g", "query": [1.0, 0.0]}),
+    ("facet", ops.FACET, {"key": "g"}),
+    ("search_matrix_pairs", ops.SEARCH_MATRIX_PAIRS, {}),
+    ("search_matrix_offsets", ops.SEARCH_MATRIX_OFFSETS, {}),
+]
+
+
+def _answer(call: Call) -> Any:
+    return UpdateResult(1, "completed") if not call.operation.read else None
+
+
+@pytest.mark.parametrize(("method", "spec", "kwargs"), CALLS, ids=[c[0] for c in CALLS])
+async def test_every_method_carries_the_selector_on_both_protocols(
+    method: str, spec: Any, kwargs: dict[str, Any]
+) -> None:
+    rest, grpc = MockTransport(_answer, "rest"), MockTransport(_answer, "grpc")
+    client = qdpool.Client(Endpoint("127.0.0.1"), transports={"rest": rest, "grpc": grpc})
+    async with client:
+        for given, sent in SHAPES:
+            for protocol in ("rest", "grpc"):
+                name = "docs"
+                await getattr(client, method)(
+                    name, **kwargs, shard_key_selector=given, protocol=protocol
+                )
+            rest_call, grpc_call = rest.calls[-1], grpc.calls[-1]
+            assert rest_call.operation is spec and grpc_call.operation is spec
+            assert rest_call.body[shard_keys.FIELD] == sent == grpc_call.body[shard_keys.FIELD]
+            assert spec.grpc is not None
+            message = spec.grpc.encode(grpc_call)
+            assert message.HasField("shard_key_selector")
+            received = spec.grpc.request.FromString(message.SerializeToString())
+            collection, body, _ = spec.grpc.to_rest(received)
+            assert collection == name and body[shard_keys.FIELD] == sent
+            without = {k: v for k, v in body.items() if k != shard_keys.FIELD}
+            plain = spec.grpc.encode(grpc_call.part(without, None))
+            assert not plain.HasField("shard_key_selector")
+            assert spec.grpc.to_rest(plain)[1] == without
+        await getattr(client, method)("docs", **kwargs, protocol="rest")
+        assert shard_keys.FIELD not in rest.calls[-1].body
+
+
+def test_a_preserialized_request_gets_the_selector_appended() -> None:
+    """The bulk upsert's encoder may return bytes; the selector is appended as a field."""
+    from qdpool._proto import points_pb2 as pts
+
+    def encode(call: Call) -> bytes:
+        return pts.UpsertPoints(collection_name=str(call.collection)).SerializeToString()
+
+    encoder = shard_keys.encoding(encode, pts.UpsertPoints)
+    call = Call(
+        ops.UPSERT, "docs", "grpc", {"points": [], "shard_key": [1, "b"]}, None, 0.0, Endpoint("h")
+    )
+    data = encoder(call)
+    assert isinstance(data, bytes)
+    message = pts.UpsertPoints.FromString(data)
+    assert message.collection_name == "docs"
+    assert shard_keys.to_json(message.shard_key_selector) == [1, "b"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", -1, 2**64, True, 1.5, [], ["a", ""], {"target": "a"}, {"target": "a", "x": 1}, None],
+)
+def test_bad_selectors_are_refused(bad: Any) -> None:
+    if bad is None:
+        assert shard_keys.with_selector({"a": 1}, None) == {"a": 1}
+        return
+    with pytest.raises(InvalidInput, match="shard_key_selector"):
+        shard_keys.selector(bad)
