@@ -162,14 +162,29 @@ class Balancer:
         weight = node.in_flight + 1
         return load.current(now) * (weight if bias == 1.0 else weight**bias)
 
-    def pick(self, candidates: Sequence[Node], now: float) -> Node:
-        """One of ``candidates`` (which must not be empty)."""
+    def pick(
+        self, candidates: Sequence[Node], now: float, rotation: Sequence[Node] | None = None
+    ) -> Node:
+        """One of ``candidates`` (which must not be empty).
+
+        ``rotation`` is the full list ``candidates`` was filtered from (a retry leaves out
+        the nodes that failed it): round-robin takes the next node of the rotation that is
+        a candidate without moving its turn, so retries do not shift which node the next
+        first attempt gets (else the node after a failing one would get only retries).
+        """
         count = len(candidates)
+        if self.policy.strategy == "round_robin":
+            if rotation is None or len(rotation) == count:
+                self._next = (self._next + 1) % count
+                return candidates[self._next]
+            size = len(rotation)
+            for step in range(1, size + 1):
+                node = rotation[(self._next + step) % size]
+                if node in candidates:
+                    return node
+            return candidates[0]
         if count == 1:
             return candidates[0]
-        if self.policy.strategy == "round_robin":
-            self._next = (self._next + 1) % count
-            return candidates[self._next]
         random = self._rng.random
         first = int(random() * count)
         second = int(random() * (count - 1))

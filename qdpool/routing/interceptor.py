@@ -215,7 +215,7 @@ class Route:
             pool = [n for n in options if n not in scope.failed and n not in scope.busy]
             if not pool:
                 pool = [n for n in options if n not in scope.busy] or options
-        node = self._balancer.pick(pool, now)
+        node = self._balancer.pick(pool, now, options)
         return node, protocols[node]
 
     # ------------------------------------------------------------ the attempt

@@ -145,3 +145,16 @@ def test_equal_nodes_share_load_under_p2c() -> None:
     counts = simulate(main)
     print(f"\nP2C, equal nodes: {counts}")
     assert min(counts) >= 0.2 * sum(counts)
+
+
+def test_round_robin_keeps_its_turn_when_a_retry_leaves_nodes_out() -> None:
+    balancer = Balancer(BalancerPolicy(strategy="round_robin"))
+    nodes = [Node(endpoint(i), load=BalancerPolicy().load()) for i in range(3)]
+    picks = []
+    for _ in range(3):  # node 1 fails every attempt; its calls are retried on the others
+        first = balancer.pick(nodes, 0.0)
+        picks.append(first)
+        if first is nodes[1]:
+            picks.append(balancer.pick([nodes[0], nodes[2]], 0.0, nodes))
+    # The retry takes the next node; the first attempts still go round (1, 2, 0).
+    assert [nodes.index(n) for n in picks] == [1, 2, 2, 0]

@@ -348,9 +348,9 @@ async def test_a_peer_slowed_by_20ms_gets_few_calls_and_the_p99_holds(
     attempt, on another node). 4 callers, so that three peers, their engine and the
     client do not saturate the machine's two CPUs. The machine is shared, and its load
     changes from one second to the next by more than 20 ms of latency: so the healthy and
-    the slowed cluster are measured in alternating half seconds (4 of each), and both
-    p99s are taken over the same stretch of time. Each slowed half second begins with
-    the slowdown, so the share counted is that of the first half second (within 2 s).
+    the slowed cluster are measured in alternating seconds (3 of each), and both p99s
+    are taken over the same stretch of time. Each slowed second begins with the
+    slowdown, so the share counted is that of the first second (within 2 s).
     """
     slow = peers.peers[3]
     healthy: list[float] = []
@@ -361,11 +361,11 @@ async def test_a_peer_slowed_by_20ms_gets_few_calls_and_the_p99_holds(
         await client.create_collection(name, size=DIM, distance="Dot")
         await load(client, name, 0.5, callers=4)  # warm connections and the hedge's p95
         try:
-            for round in range(4):
-                healthy += await load(client, name, 0.5, callers=4)
+            for round in range(3):
+                healthy += await load(client, name, 1.0, callers=4)
                 before = by_peer(client)
                 await faults(slow, {"kind": "latency", "delay": 0.02})
-                slowed += await load(client, name, 0.5, callers=4)
+                slowed += await load(client, name, 1.0, callers=4)
                 await faults(slow, None)
                 after = by_peer(client)
                 for peer in counts:
@@ -378,8 +378,8 @@ async def test_a_peer_slowed_by_20ms_gets_few_calls_and_the_p99_holds(
     first_share = first[slow.id] / sum(first.values())
     ratio = p99(slowed) / p99(healthy)
     print(
-        f"\none peer +20 ms, P2C + peak EWMA + hedge at p95, 4 callers, 4 x 0.5 s each: its "
-        f"share {share:.1%} of {sum(counts.values())} attempts (first half second "
+        f"\none peer +20 ms, P2C + peak EWMA + hedge at p95, 4 callers, 3 x 1 s each: its "
+        f"share {share:.1%} of {sum(counts.values())} attempts (first second "
         f"{first_share:.1%}); p99 {p99(slowed) * 1000:.1f} ms against "
         f"{p99(healthy) * 1000:.1f} ms healthy ({ratio:.2f}x); p50 "
         f"{statistics.median(slowed) * 1000:.1f} against "

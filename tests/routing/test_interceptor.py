@@ -297,14 +297,14 @@ def test_each_attempt_span_names_the_node_it_went_to() -> None:
             balancer=BalancerPolicy(strategy="round_robin"),
         )
         await sim.cluster.start()
-        sim.node(1).failing = unavailable  # round-robin's first pick
-        assert await sim.call() == "n0"
+        sim.node(1).failing = unavailable  # round-robin's first pick; the retry: the next
+        assert await sim.call() == "n2"
         await sim.cluster.close()
         return nodes_of(sim)
 
     order = simulate(main)
     attempts = [s for s in exporter.get_finished_spans() if s.name.startswith("POST")]
-    assert order == ["n1", "n0"] and len(attempts) == 2
+    assert order == ["n1", "n2"] and len(attempts) == 2
     hosts = {f"n{i}": f"127.0.0.{i + 1}" for i in range(3)}
     for span, name in zip(attempts, order, strict=True):
         attributes = span.attributes or {}
