@@ -21,12 +21,12 @@ Finagle's and Linkerd's design, with three adjustments measured on
 
 The adjustments, each for a failure seen with Finagle's constants:
 
-* ``decay`` 0.25 s, not 10 s, and ``forget``: a stall (of the node's process, the
+* ``decay`` 1 s, not 10 s, and ``forget``: a stall (of the node's process, the
   network or the machine) gives a node one peak; with time alone to forget it, a
   10 s constant keeps that node dearer than one slowed by 20 ms for seconds, and
   a node that is avoided gets no samples that could bring it down, only the decay.
   ``forget`` makes a busy node's peak fade after a few dozen answers, the short
-  ``decay`` an idle node's within a second.
+  ``decay`` an idle node's within a second or two.
 * ``in_flight_bias`` 0.5, not 1 (the exponent Envoy's least-request balancer
   calls ``active_request_bias``): a node's latency already includes the queueing
   its in-flight attempts cause, and with a full exponent a node slowed by a
@@ -78,7 +78,7 @@ class BalancerPolicy(_Replace):
     """
 
     strategy: Strategy = "p2c"
-    decay: float = 0.25
+    decay: float = 1.0
     forget: float = 16.0
     in_flight_bias: float = 0.5
     failure_penalty: float = 1.0

@@ -49,8 +49,8 @@ class DiscoveryPolicy(_Replace):
         drain_timeout: seconds a leaving node's attempts in flight are waited for
             before its transports are closed anyway.
         check_interval: seconds between the background task's rounds (health
-            checks of ejected nodes, starting nodes that could not start, reads of
-            the peers when due).
+            checks of ejected nodes and of nodes whose last attempt failed, starting
+            nodes that could not start, reads of the peers when due).
     """
 
     refresh_interval: float = 30.0

@@ -63,7 +63,7 @@ class EjectionPolicy(_Replace):
         success_rate_stdev_factor: how many standard deviations below the mean a
             node's success rate must fall to be ejected.
         panic_threshold: below this share of serving nodes, balance over all nodes.
-        health_check_timeout: seconds a re-admission health check may take.
+        health_check_timeout: seconds one health check may take.
     """
 
     consecutive_failures: int = 5
