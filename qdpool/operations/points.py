@@ -394,8 +394,9 @@ def batch_update_request(operations: Iterable[Any]) -> dict[str, Any]:
         inner = validate.plain(inner)
         if not isinstance(inner, Mapping):
             raise InvalidInput(f"{path}.{kind}", "must be an object")
+        inner, shard_key = shard_keys.split(inner)
         try:
-            checked.append({kind: build(dict(inner))})
+            checked.append({kind: shard_keys.with_selector(build(dict(inner)), shard_key)})
         except InvalidInput as exc:
             raise InvalidInput(f"{path}.{kind}.{exc.field}", exc.problem) from None
         except TypeError as exc:  # an unknown key became an unknown keyword argument

@@ -153,13 +153,14 @@ def query_batch_request(requests: Iterable[Any]) -> dict[str, Any]:
         body = validate.json_value(request, field)
         if not isinstance(body, Mapping):
             raise InvalidInput(field, f"must be a query request dict, not {validate.short(body)}")
+        spec, shard_key = shard_keys.split(body)
         try:
-            qo.check_query(body)
+            qo.check_query(spec)
+            searches.append(shard_keys.with_selector(dict(spec), shard_key))
         except InvalidInput as exc:
             raise InvalidInput(
                 f"{field}.{exc.field}" if exc.field else field, exc.problem
             ) from None
-        searches.append(dict(body))
     if not searches:
         raise InvalidInput("requests", "must not be empty")
     return {"searches": searches}

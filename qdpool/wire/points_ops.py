@@ -24,7 +24,7 @@ from qdpool._proto import points_pb2 as _pts
 from qdpool.call import Call
 from qdpool.errors import InvalidInput
 from qdpool.models import UpdateResult
-from qdpool.wire import packed
+from qdpool.wire import packed, shard_keys
 from qdpool.wire.filters import _fill_filter, filter_from_pb
 from qdpool.wire.requests import (
     _apply_options,
@@ -469,10 +469,13 @@ def _fill_batch(out: Any, body: Mapping[str, Any]) -> None:
             raise InvalidInput(f"{path}.{kind}", "expected an object")
         target = getattr(add(), member)
         target.SetInParent()
+        inner, shard_key = shard_keys.split(inner)
         try:
             fill(target, inner)
         except InvalidInput as exc:
             raise _within(f"{path}.{kind}", _relative_body(exc)) from None
+        if shard_key is not None:
+            shard_keys.fill(target.shard_key_selector, shard_key)
 
 
 def _relative_body(exc: InvalidInput) -> InvalidInput:
@@ -502,11 +505,14 @@ def _batch_json(message: Any) -> dict[str, Any]:
             raise InvalidInput(path, "an operation needs one of its kinds set")
         kind, to_json, fields = entry
         inner = getattr(operation, member or "")
-        refuse_unhandled(inner, fields, f"{path}.{member}")
+        refuse_unhandled(inner, fields | {"shard_key_selector"}, f"{path}.{member}")
         try:
-            operations.append({kind: to_json(inner)})
+            body = to_json(inner)
         except InvalidInput as exc:
             raise _within(f"{path}.{member}", exc) from None
+        if inner.HasField("shard_key_selector"):
+            body[shard_keys.FIELD] = shard_keys.to_json(inner.shard_key_selector)
+        operations.append({kind: body})
     return {"operations": operations}
 
 

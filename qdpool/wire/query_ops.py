@@ -34,6 +34,7 @@ from qdpool.models import (
     SearchMatrixPair,
     as_float32,
 )
+from qdpool.wire import shard_keys
 from qdpool.wire.filters import _condition_from_pb, _fill_condition, _fill_filter, filter_from_pb
 from qdpool.wire.requests import (
     _body_of,
@@ -555,7 +556,11 @@ def encode_query_batch(call: Call) -> Any:
         raise InvalidInput("searches", "expected a list of queries")
     for index, search in enumerate(searches):
         try:
-            out.query_points.append(query_message(_object(search, ""), collection))
+            spec, shard_key = shard_keys.split(_object(search, ""))
+            message = query_message(spec, collection)
+            if shard_key is not None:
+                shard_keys.fill(message.shard_key_selector, shard_key)
+            out.query_points.append(message)
         except InvalidInput as exc:
             raise _within(f"searches[{index}]", exc) from None
     _read_consistency(out, call)
@@ -991,10 +996,13 @@ def query_batch_to_rest(message: Any) -> RestRequest:
     searches = []
     for index, query in enumerate(message.query_points):
         where = f"query_points[{index}]"
-        refuse_unhandled(query, _QUERY_FIELDS - {"timeout"}, where)
+        refuse_unhandled(query, (_QUERY_FIELDS - {"timeout"}) | {"shard_key_selector"}, where)
         if query.collection_name not in ("", message.collection_name):
             raise InvalidInput(f"{where}.collection_name", "must be the batch's collection")
-        searches.append(_stage_to_json(query, where + "."))
+        search = _stage_to_json(query, where + ".")
+        if query.HasField("shard_key_selector"):
+            search[shard_keys.FIELD] = shard_keys.to_json(query.shard_key_selector)
+        searches.append(search)
     return message.collection_name, {"searches": searches}, _read_params(message)
 
 

@@ -60,6 +60,15 @@ def _key(value: Any, path: str) -> ShardKey:
     )
 
 
+def split(body: Mapping[str, Any]) -> tuple[Mapping[str, Any], Any]:
+    """``body`` without ``shard_key``, and its value (None when it has none): for a
+    batch's operations and queries, each of which may carry its own."""
+    if FIELD not in body:
+        return body, None
+    rest = dict(body)
+    return rest, rest.pop(FIELD)
+
+
 def with_selector(body: dict[str, Any], value: Any) -> dict[str, Any]:
     """``body`` with ``shard_key`` set from a method's ``shard_key_selector`` (None: as is)."""
     return body if value is None else {**body, FIELD: selector(value)}
@@ -155,6 +164,7 @@ __all__ = [
     "encoding",
     "fill",
     "selector",
+    "split",
     "to_json",
     "to_rest",
     "with_selector",

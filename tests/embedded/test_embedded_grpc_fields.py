@@ -479,6 +479,7 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "query_points.query",
                 "query_points.read_consistency",
                 "query_points.score_threshold",
+                "query_points.shard_key_selector",
                 "query_points.using",
                 "query_points.with_payload",
                 "query_points.with_vectors",
@@ -488,7 +489,7 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 "timeout",
             }
         ),
-        frozenset({"query_points.shard_key_selector", "query_points.timeout"}),
+        frozenset({"query_points.timeout"}),
     ),
     "query_points_groups": (
         frozenset(

@@ -99,6 +99,20 @@ def _ours(client: qdpool.Client, name: str) -> list[tuple[str, Any]]:
         ),
         (READ, lambda p, s: client.facet(name, "g", shard_key_selector=s, protocol=p)),
         (READ, lambda p, s: client.search_matrix_pairs(name, shard_key_selector=s, protocol=p)),
+        (  # a batch's operations and queries carry their own
+            WRITE,
+            lambda p, s: client.batch_update_points(
+                name,
+                [{"delete": {"points": [5]}}, {"upsert": {"points": point, "shard_key": s}}],
+                protocol=p,
+            ),
+        ),
+        (
+            READ,
+            lambda p, s: client.query_batch_points(
+                name, [{"query": [1.0, 0.0]}, {"query": [0.0, 1.0], "shard_key": s}], protocol=p
+            ),
+        ),
     ]
 
 
@@ -154,6 +168,23 @@ async def test_qdrant_client_gets_the_same_answers(
         )
         assert (
             await _judge_error(lambda j=judge: j.count(name, shard_key_selector="tenant")) == READ
+        )
+        assert (
+            await _judge_error(
+                lambda j=judge: j.batch_update_points(
+                    name,
+                    [qm.UpsertOperation(upsert=qm.PointsList(points=[point], shard_key="tenant"))],
+                )
+            )
+            == WRITE
+        )
+        assert (
+            await _judge_error(
+                lambda j=judge: j.query_batch_points(
+                    name, [qm.QueryRequest(query=[1.0, 0.0], shard_key="tenant")]
+                )
+            )
+            == READ
         )
         assert (await judge.count(name, exact=True)).count == 1
     for protocol in PROTOCOLS:  # and a collection with custom sharding is refused at creation

@@ -174,19 +174,12 @@ def test_write_options_become_rest_params() -> None:
 
 
 def test_the_server_refuses_what_it_does_not_honour() -> None:
-    upsert = _pts.UpsertPoints(collection_name="docs")
-    upsert.shard_key_selector.shard_keys.add().keyword = "a"
-    with pytest.raises(InvalidInput, match="shard_key_selector"):
-        po.upsert_to_rest(upsert)
+    # (shard_key_selector is carried both ways now: tests/wire/test_shard_keys.py)
     index = _pts.CreateFieldIndexCollection(collection_name="docs", field_name="k")
     index.field_index_params.keyword_index_params.nested = "x"
     with pytest.raises(InvalidInput) as info:
         po.create_field_index_to_rest(index)
     assert info.value.field == "field_index_params.keyword_index_params.nested"
-    batch = _pts.UpdateBatchPoints(collection_name="docs")
-    batch.operations.add().set_payload.shard_key_selector.shard_keys.add().keyword = "a"
-    with pytest.raises(InvalidInput, match=r"operations\[0\]\.set_payload\.shard_key_selector"):
-        po.update_batch_to_rest(batch)
     inference = _pts.UpsertPoints(collection_name="docs")
     point = inference.points.add()
     point.id.num = 1

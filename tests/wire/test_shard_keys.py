@@ -109,3 +109,49 @@ def test_bad_selectors_are_refused(bad: Any) -> None:
         return
     with pytest.raises(InvalidInput, match="shard_key_selector"):
         shard_keys.selector(bad)
+
+
+async def test_batches_carry_a_selector_per_operation_and_per_query() -> None:
+    rest, grpc = MockTransport(lambda c: [], "rest"), MockTransport(lambda c: [], "grpc")
+    client = qdpool.Client(Endpoint("127.0.0.1"), transports={"rest": rest, "grpc": grpc})
+    point = {"id": 1, "vector": [1.0, 0.0]}
+    async with client:
+        for protocol in ("rest", "grpc"):
+            await client.batch_update_points(
+                "docs",
+                [
+                    {"upsert": {"points": [point], "shard_key": "a"}},
+                    qm.SetPayloadOperation(
+                        set_payload=qm.SetPayload(payload={"x": 1}, points=[1], shard_key=[2, "b"])
+                    ),
+                    {"delete": {"points": [1]}},
+                ],
+                protocol=protocol,
+            )
+            await client.query_batch_points(
+                "docs",
+                [
+                    {"query": [1.0, 0.0], "shard_key": {"target": "a", "fallback": "b"}},
+                    {"query": [0.0, 1.0]},
+                ],
+                protocol=protocol,
+            )
+    for spec, calls, keys in (
+        (ops.BATCH_UPDATE_POINTS, [rest.calls[0], grpc.calls[0]], ["a", [2, "b"], None]),
+        (
+            ops.QUERY_BATCH_POINTS,
+            [rest.calls[1], grpc.calls[1]],
+            [{"target": "a", "fallback": "b"}, None],
+        ),
+    ):
+        listed = "operations" if spec is ops.BATCH_UPDATE_POINTS else "searches"
+        for call in calls:
+            items = [
+                next(iter(i.values())) if listed == "operations" else i for i in call.body[listed]
+            ]
+            assert [i.get(shard_keys.FIELD) for i in items] == keys
+        message = spec.grpc.encode(calls[1])
+        received = spec.grpc.request.FromString(message.SerializeToString())
+        _, body, _ = spec.grpc.to_rest(received)
+        items = [next(iter(i.values())) if listed == "operations" else i for i in body[listed]]
+        assert [i.get(shard_keys.FIELD) for i in items] == keys
