@@ -328,3 +328,16 @@ async def test_iterables_of_vectors_take_the_point_path(
     records, _ = await client.scroll(collection, limit=20, with_vector=True)
     assert sorted(r.payload["n"] for r in records if r.payload) == list(range(10))
     assert all(isinstance(r.id, str) for r in records)  # random UUIDs
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_a_memory_mapped_array_uploads_as_it_is(
+    client: qdpool.Client, collection: str, protocol: str, tmp_path: Any
+) -> None:
+    np.save(tmp_path / "v.npy", DATA.astype(np.float32))
+    mapped = np.load(tmp_path / "v.npy", mmap_mode="r")
+    assert (
+        await client.upload_collection(collection, mapped, ids=range(50), protocol=protocol) == 50
+    )
+    stored = await _stored(client, collection, [17])
+    assert stored[17].vector == DATA[17].astype(np.float32).tolist()
