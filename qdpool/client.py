@@ -844,6 +844,7 @@ class Client:
         wait: bool = True,
         ordering: Ordering | None = None,
         progress: Progress | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
@@ -870,7 +871,9 @@ class Client:
             return _points.upsert_request(batch, start=start)["points"]  # type: ignore[no-any-return]
 
         source = ingest.point_batches(points, size, check)
-        return await self._upload(name, source, width, options, proto, timeout, progress)
+        return await self._upload(
+            name, source, width, options, proto, timeout, progress, shard_key_selector
+        )
 
     async def upload_collection(
         self,
@@ -884,6 +887,7 @@ class Client:
         wait: bool = True,
         ordering: Ordering | None = None,
         progress: Progress | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
@@ -916,7 +920,9 @@ class Client:
 
             points = ingest.zip_points(vectors, ids, payload)
             source = ingest.point_batches(points, size, check)
-        return await self._upload(name, source, width, options, proto, timeout, progress)
+        return await self._upload(
+            name, source, width, options, proto, timeout, progress, shard_key_selector
+        )
 
     async def _upload(
         self,
@@ -927,9 +933,12 @@ class Client:
         protocol: str,
         timeout: float | None,
         progress: Progress | None,
+        shard_key_selector: ShardKeySelector | None,
     ) -> int:
+        shard_key = shard_keys.with_selector({}, shard_key_selector)  # checked before sending
+
         async def send(batch: PointRows) -> object:
-            body = {"points": batch}
+            body = {"points": batch, **shard_key}
             return await self._run(ops.UPSERT, name, body, options, protocol, timeout)
 
         return await ingest.upload(source, parallel=parallel, send=send, progress=progress)

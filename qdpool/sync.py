@@ -725,6 +725,7 @@ class SyncClient:
         wait: bool = True,
         ordering: Ordering | None = None,
         progress: Progress | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
@@ -750,6 +751,7 @@ class SyncClient:
                 wait=wait,
                 ordering=ordering,
                 progress=progress,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -767,6 +769,7 @@ class SyncClient:
         wait: bool = True,
         ordering: Ordering | None = None,
         progress: Progress | None = None,
+        shard_key_selector: ShardKeySelector | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
@@ -796,6 +799,7 @@ class SyncClient:
                 wait=wait,
                 ordering=ordering,
                 progress=progress,
+                shard_key_selector=shard_key_selector,
                 protocol=protocol,
                 timeout=timeout,
             )

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
+import numpy as np
 import orjson
 import pytest
 import pytest_asyncio
@@ -99,6 +100,20 @@ def _ours(client: qdpool.Client, name: str) -> list[tuple[str, Any]]:
         ),
         (READ, lambda p, s: client.facet(name, "g", shard_key_selector=s, protocol=p)),
         (READ, lambda p, s: client.search_matrix_pairs(name, shard_key_selector=s, protocol=p)),
+        (
+            WRITE,
+            lambda p, s: client.upload_points(name, point, shard_key_selector=s, protocol=p),
+        ),
+        (
+            WRITE,
+            lambda p, s: client.upload_collection(
+                name,
+                np.ones((3, 2), dtype=np.float32),
+                ids=[7, 8, 9],
+                shard_key_selector=s,
+                protocol=p,
+            ),
+        ),
         (  # a batch's operations and queries carry their own
             WRITE,
             lambda p, s: client.batch_update_points(
