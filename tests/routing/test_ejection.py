@@ -304,3 +304,33 @@ def test_a_dead_node_the_balancer_shuns_is_still_ejected_and_back_soon_after_res
     reasons = [reason for kind, _, reason in events.log if kind == "ejected"]
     assert reasons == ["5 consecutive failures for 30s"]
     assert events.log[-1][0] == "readmitted"
+
+
+def test_a_node_that_failed_once_is_checked_and_tried_again_at_once_when_it_answers() -> None:
+    """Without ejection too: its failure costs as a 1 s answer, which alone would keep P2C
+    away from it for seconds; the passing health check resets its estimate."""
+
+    async def main() -> dict[str, Any]:
+        sim = Sim(3, ejection=None, retry=None, discovery=DiscoveryPolicy(check_interval=0.2))
+        for i in range(3):
+            sim.node(i).latency = 0.005
+        await sim.cluster.start()
+        node = sim.cluster.nodes.get(endpoint(1))
+        assert node is not None
+        sim.node(1).failing = lambda call: Unavailable("503", protocol="rest", sent=True)
+        while not node.suspect:
+            with contextlib.suppress(Unavailable):
+                await sim.call()
+        sim.node(1).failing = None
+        report: dict[str, Any] = {"estimate": node.load.current(clock())}
+        served = sim.node(1).completed
+        await sim.load(callers=4, seconds=0.5)
+        report["served_within_half_a_second"] = sim.node(1).completed - served
+        report["checks"] = sim.node(1).health_checks
+        await sim.cluster.close()
+        return report
+
+    report = simulate(main)
+    assert report["estimate"] >= 1.0  # the failure's penalty
+    assert report["checks"] >= 1
+    assert report["served_within_half_a_second"] > 50
