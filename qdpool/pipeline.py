@@ -7,9 +7,11 @@ task, so contextvars (and with them OpenTelemetry's current span) flow through
 the whole chain; the hedge interceptor is the one place that runs attempts
 concurrently, and it copies the caller's context into those tasks.
 
-The chain is folded once, when the client starts: each link is a
-``functools.partial`` of the interceptor with its ``next`` bound, so a call pays
-one coroutine frame per interceptor and nothing else.
+The chain is folded once, when the client starts: each link is a small closure
+holding the interceptor's bound ``__call__`` and its ``next``, so a call pays one
+plain function call and one coroutine frame per interceptor and nothing else
+(``functools.partial`` with ``next=`` bound would copy a keyword dict and look
+up ``__call__`` again on every call).
 
 The default order, outermost first, and why (``Pipeline.describe()`` prints it):
 
@@ -31,8 +33,8 @@ each logical call once), or wherever ``Pipeline`` is given them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable, Sequence
+from types import FunctionType, MethodType
 from typing import Any, Protocol
 
 from qdpool.call import Call
@@ -53,26 +55,48 @@ def interceptor_name(interceptor: object) -> str:
     return name if isinstance(name, str) else type(interceptor).__name__
 
 
+def _bound(handler: Any) -> Callable[..., Awaitable[Any]]:
+    """``handler.__call__`` bound once (not looked up per call); functions and bound
+    methods are called as they are (their ``__call__`` would only add a wrapper)."""
+    bound: Callable[..., Awaitable[Any]] = (
+        handler if isinstance(handler, FunctionType | MethodType) else handler.__call__
+    )
+    return bound
+
+
+def link(interceptor: Interceptor, next: Handler) -> Handler:
+    """``interceptor`` with ``next`` bound: ``link(call)`` is ``interceptor(call, next)``."""
+    method = _bound(interceptor)
+
+    def linked(call: Call) -> Awaitable[Any]:
+        return method(call, next)
+
+    return linked
+
+
 class Pipeline:
     """An ordered chain of interceptors ending at a terminal handler (the transport dispatch).
 
     >>> pipeline = Pipeline([Auth("key")], transport_dispatch)
     >>> result = await pipeline(call)
+
+    ``handler`` is the folded chain itself: ``await pipeline.handler(call)`` is the
+    same as ``await pipeline(call)``, one Python call shorter (the client's hot path).
     """
 
-    __slots__ = ("_handler", "interceptors", "terminal")
+    __slots__ = ("handler", "interceptors", "terminal")
 
     def __init__(self, interceptors: Sequence[Interceptor], terminal: Handler) -> None:
         self.interceptors: tuple[Interceptor, ...] = tuple(interceptors)
         self.terminal = terminal
-        handler: Handler = terminal
+        handler: Handler = _bound(terminal)
         for interceptor in reversed(self.interceptors):
-            handler = functools.partial(interceptor, next=handler)
-        self._handler = handler
+            handler = link(interceptor, handler)
+        self.handler: Handler = handler
 
     def __call__(self, call: Call) -> Awaitable[Any]:
         """Send ``call`` down the chain; returns the awaitable of the outermost link."""
-        return self._handler(call)
+        return self.handler(call)
 
     def describe(self) -> str:
         """The order calls take, e.g. ``telemetry → deadline → retry → auth → transport``."""

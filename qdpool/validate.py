@@ -147,7 +147,13 @@ def vector(value: object, field: str = "vector") -> Dense:
     """A dense vector as a list of floats, or a numpy array as a C-contiguous float32 array
     (no Python floats made: orjson and protobuf take the array's buffer as it is);
     rejects empty, non-numeric, NaN and infinite values."""
-    if type(value) is not list and hasattr(value, "dtype") and hasattr(value, "ndim"):
+    if type(value) is list and value:  # the common case: one sum checks every element
+        try:
+            if math.isfinite(sum(value)):
+                return value
+        except TypeError:
+            pass  # a non-number: the checks below name it
+    elif hasattr(value, "dtype") and hasattr(value, "ndim"):
         return _array(value, field)
     if hasattr(value, "tolist") and not isinstance(value, list):
         value = value.tolist()  # array-likes other than numpy's
@@ -449,6 +455,8 @@ def filter_(value: object, field: str = "filter") -> dict[str, Any] | None:
 
 def query(value: object) -> Dense | PointId:
     """A query: a dense vector, or the id of a stored point to search like."""
+    if type(value) is list:
+        return vector(value, "query")
     if isinstance(value, int | str | uuid.UUID) and not isinstance(value, bool):
         return point_id(value, "query")
     return vector(value, "query")

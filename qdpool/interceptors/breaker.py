@@ -110,8 +110,11 @@ class CircuitBreaker:
             return max(0.0, self._opened_at + self.policy.open_duration - self._clock())
         return 0.0
 
-    def record(self, generation: int, outcome: Outcome, duration: float) -> None:
-        """Report how an attempt acquired under ``generation`` ended."""
+    def record(
+        self, generation: int, outcome: Outcome, duration: float, now: float | None = None
+    ) -> None:
+        """Report how an attempt acquired under ``generation`` ended (``now``: the clock
+        reading at its end, when the caller has one)."""
         if generation != self._generation:
             return  # it started in an earlier state; its result no longer applies
         if not outcome.counted:
@@ -130,11 +133,11 @@ class CircuitBreaker:
         if self.state is not CLOSED:
             return
         counts = self._counts
-        counts.add(_CALLS)
+        counts.add(_CALLS, 1, now)
         if outcome.failure:
-            counts.add(_FAILURES)
+            counts.add(_FAILURES, 1, now)
         if slow:
-            counts.add(_SLOW)
+            counts.add(_SLOW, 1, now)
         calls, failures, slow_calls = counts.totals
         policy = self.policy
         if calls >= policy.minimum_calls and (
@@ -171,11 +174,14 @@ class CircuitBreaker:
         )
 
 
+_MAX_CACHED = 256
+
+
 class Breaker:
     """The interceptor: one ``CircuitBreaker`` per (endpoint, protocol), made on first use."""
 
     name = "breaker"
-    __slots__ = ("_breakers", "_clock", "_observer", "policy", "rejected")
+    __slots__ = ("_breakers", "_by_id", "_clock", "_observer", "policy", "rejected")
 
     def __init__(
         self,
@@ -188,6 +194,10 @@ class Breaker:
         self._clock = clock
         self._observer = observer or NULL_OBSERVER
         self._breakers: dict[Endpoint, dict[str, CircuitBreaker]] = {}
+        self._by_id: dict[tuple[int, str], tuple[Endpoint, CircuitBreaker]] = {}
+        """The per-call lookup: by the endpoint object's identity (hashing an ``Endpoint``
+        costs a Python call), checked on every hit, holding the endpoint so its id stays
+        its own; an equal endpoint in another object finds the same state machine."""
         self.rejected = 0
         """Attempts refused since the interceptor was made."""
 
@@ -224,15 +234,18 @@ class Breaker:
         return breaker is None or breaker.allows()
 
     async def __call__(self, call: Call, next: Handler) -> Any:
-        by_protocol = self._breakers.get(call.endpoint)
-        breaker = by_protocol.get(call.protocol) if by_protocol is not None else None
-        if breaker is None:
-            breaker = self.get(call.endpoint, call.protocol)
-        generation = breaker.acquire()
+        endpoint = call.endpoint
+        entry = self._by_id.get((id(endpoint), call.protocol))
+        if entry is not None and entry[0] is endpoint:
+            breaker = entry[1]
+        else:
+            breaker = self._remember(endpoint, call.protocol)
+        # acquire(), without its call, in the common case
+        generation = breaker._generation if breaker.state is CLOSED else breaker.acquire()
         if generation < 0:
             self.rejected += 1
             self._observer.on_breaker_rejected(call)
-            raise CircuitOpen(str(call.endpoint), call.protocol, breaker.retry_in())
+            raise CircuitOpen(str(endpoint), call.protocol, breaker.retry_in())
         clock = self._clock
         start = clock()
         try:
@@ -241,10 +254,19 @@ class Breaker:
             breaker.release(generation)
             raise
         except Exception as error:
-            breaker.record(generation, classify(error), clock() - start)
+            end = clock()
+            breaker.record(generation, classify(error), end - start, end)
             raise
-        breaker.record(generation, SUCCESS, clock() - start)
+        end = clock()
+        breaker.record(generation, SUCCESS, end - start, end)
         return result
+
+    def _remember(self, endpoint: Endpoint, protocol: str) -> CircuitBreaker:
+        breaker = self.get(endpoint, protocol)
+        if len(self._by_id) >= _MAX_CACHED:
+            self._by_id.clear()
+        self._by_id[(id(endpoint), protocol)] = (endpoint, breaker)
+        return breaker
 
     def __repr__(self) -> str:
         states = [

@@ -42,12 +42,13 @@ from qdpool.policies import ConcurrencyPolicy
 
 _MIN_ATTEMPT_TIME = 0.001
 """An attempt is not sent with less of the call's deadline left than this."""
+_MAX_CACHED = 256
 
 
 class Limiter:
     """A FIFO counting limiter whose limit may move while it is in use."""
 
-    __slots__ = ("_limit", "_policy", "_waiters", "adaptive", "in_flight", "sized")
+    __slots__ = ("_cap", "_limit", "_policy", "_waiters", "adaptive", "in_flight", "sized")
 
     def __init__(
         self, policy: ConcurrencyPolicy, limit: int | None = None, sized: str = ""
@@ -55,6 +56,8 @@ class Limiter:
         self._policy = policy
         self.adaptive = policy.adaptive
         self._limit = float(limit if limit is not None else policy.limit_for(None))
+        self._cap = int(self._limit)
+        """``int(_limit)``: the slots there are now, kept beside the (fractional) AIMD limit."""
         self._waiters: deque[asyncio.Future[None]] = deque()
         self.in_flight = 0
         self.sized = sized or _default_origin(policy)
@@ -63,7 +66,7 @@ class Limiter:
     @property
     def limit(self) -> int:
         """The current limit (moves when adaptive)."""
-        return int(self._limit)
+        return self._cap
 
     @property
     def waiting(self) -> int:
@@ -73,13 +76,13 @@ class Limiter:
         """Set the limit (the adaptive one restarts from it); waiters are let in if it grew."""
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"a concurrency limit must be an integer >= 1, got {limit!r}")
-        self._limit = float(limit)
+        self._set(float(limit))
         self.sized = sized
         self._wake()
 
     def try_acquire(self) -> bool:
         """Take a slot if one is free and nobody is queued before us."""
-        if self.in_flight < int(self._limit) and not self._waiters:
+        if self.in_flight < self._cap and not self._waiters:
             self.in_flight += 1
             return True
         return False
@@ -101,11 +104,16 @@ class Limiter:
 
     def release(self) -> None:
         self.in_flight -= 1
-        self._wake()
+        if self._waiters:
+            self._wake()
+
+    def _set(self, limit: float) -> None:
+        self._limit = limit
+        self._cap = int(limit)
 
     def _wake(self) -> None:
         waiters = self._waiters
-        while waiters and self.in_flight < int(self._limit):
+        while waiters and self.in_flight < self._cap:
             waiter = waiters.popleft()
             if not waiter.done():
                 self.in_flight += 1
@@ -117,9 +125,9 @@ class Limiter:
         """Adaptive mode: move the limit after an attempt (AIMD)."""
         policy = self._policy
         if dropped:
-            self._limit = max(float(policy.min_limit), self._limit * policy.backoff_ratio)
+            self._set(max(float(policy.min_limit), self._limit * policy.backoff_ratio))
         elif in_flight_at_start * 2 >= self._limit:
-            self._limit = min(float(policy.max_limit), self._limit + 1)
+            self._set(min(float(policy.max_limit), self._limit + 1))
             self._wake()
 
     def __repr__(self) -> str:
@@ -139,7 +147,7 @@ class Concurrency:
     """The interceptor: one ``Limiter`` per node, held for exactly one attempt."""
 
     name = "concurrency"
-    __slots__ = ("_clock", "_limiters", "_observer", "policy")
+    __slots__ = ("_by_id", "_clock", "_limiters", "_observer", "policy")
 
     def __init__(
         self,
@@ -152,6 +160,8 @@ class Concurrency:
         self._clock = clock
         self._observer = observer or NULL_OBSERVER
         self._limiters: dict[Endpoint, Limiter] = {}
+        self._by_id: dict[int, tuple[Endpoint, Limiter]] = {}
+        """The per-call lookup, by the endpoint object's identity (as ``Breaker`` does)."""
 
     def limiter(self, endpoint: Endpoint) -> Limiter:
         """The limiter of ``endpoint`` (made if needed)."""
@@ -174,8 +184,15 @@ class Concurrency:
         return limiter
 
     async def __call__(self, call: Call, next: Handler) -> Any:
-        limiter = self._limiters.get(call.endpoint) or self.limiter(call.endpoint)
-        if not limiter.try_acquire():
+        endpoint = call.endpoint
+        entry = self._by_id.get(id(endpoint))
+        if entry is not None and entry[0] is endpoint:
+            limiter = entry[1]
+        else:
+            limiter = self._remember(endpoint)
+        if limiter.in_flight < limiter._cap and not limiter._waiters:  # try_acquire(), inlined
+            limiter.in_flight += 1
+        else:
             await self._wait(limiter, call)
         if not limiter.adaptive:
             try:
@@ -183,6 +200,13 @@ class Concurrency:
             finally:
                 limiter.release()
         return await self._adaptive_attempt(limiter, call, next)
+
+    def _remember(self, endpoint: Endpoint) -> Limiter:
+        limiter = self.limiter(endpoint)
+        if len(self._by_id) >= _MAX_CACHED:
+            self._by_id.clear()
+        self._by_id[id(endpoint)] = (endpoint, limiter)
+        return limiter
 
     async def _wait(self, limiter: Limiter, call: Call) -> None:
         """Queue for a slot until the call's deadline; the attempt's deadline moves by the wait."""

@@ -20,7 +20,7 @@ class SlidingCounts:
     1
     """
 
-    __slots__ = ("_buckets", "_clock", "_index", "_slots", "_width", "totals")
+    __slots__ = ("_buckets", "_clock", "_index", "_slot", "_slots", "_width", "totals")
 
     def __init__(
         self, window: float, counters: int, clock: Callable[[], float], buckets: int = 10
@@ -32,16 +32,22 @@ class SlidingCounts:
         self._buckets = buckets
         self._slots = [[0] * counters for _ in range(buckets)]
         self._index = int(clock() / self._width)
+        self._slot = self._slots[self._index % buckets]
+        """The slot of ``_index``, the one events go into now."""
         self.totals = [0] * counters
         """The sums over the window, one per counter (read after ``advance()``)."""
 
-    def advance(self) -> None:
-        """Drop the buckets that have fallen out of the window."""
-        index = int(self._clock() / self._width)
-        if index == self._index:
-            return
+    def advance(self, now: float | None = None) -> None:
+        """Drop the buckets that have fallen out of the window (``now``: a clock reading
+        the caller already has, to save another)."""
+        index = int((self._clock() if now is None else now) / self._width)
+        if index != self._index:
+            self._move(index)
+
+    def _move(self, index: int) -> None:
         steps = index - self._index
         self._index = index
+        self._slot = self._slots[index % self._buckets]
         if steps <= 0:  # the clock went backwards: keep what we have
             return
         totals = self.totals
@@ -54,10 +60,12 @@ class SlidingCounts:
                     totals[k] -= value
                     slot[k] = 0
 
-    def add(self, counter: int, amount: int = 1) -> None:
-        """Count ``amount`` events of kind ``counter`` now."""
-        self.advance()
-        self._slots[self._index % self._buckets][counter] += amount
+    def add(self, counter: int, amount: int = 1, now: float | None = None) -> None:
+        """Count ``amount`` events of kind ``counter`` now (or at ``now``, a clock reading)."""
+        index = int((self._clock() if now is None else now) / self._width)
+        if index != self._index:
+            self._move(index)
+        self._slot[counter] += amount
         self.totals[counter] += amount
 
     def clear(self) -> None:

@@ -34,7 +34,14 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import metrics
-from opentelemetry.metrics import CallbackOptions, Meter, MeterProvider, Observation
+from opentelemetry.metrics import (
+    CallbackOptions,
+    Histogram,
+    Meter,
+    MeterProvider,
+    NoOpHistogram,
+    Observation,
+)
 
 from qdpool.telemetry import semconv as sc
 from qdpool.telemetry._shapes import classify, is_cancellation
@@ -63,7 +70,12 @@ class PoolSource:
 
 
 class Instruments:
-    """Every instrument qdpool records to, created once per meter."""
+    """Every instrument qdpool records to, created once per meter.
+
+    ``live_duration()`` tells the call interceptor whether the duration histogram
+    records anywhere, so that without a meter SDK a call reads no clock and builds
+    nothing for it.
+    """
 
     def __init__(self, meter: Meter) -> None:
         self.meter = meter
@@ -76,6 +88,10 @@ class Instruments:
             description="Duration of database client operations.",
             explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
         )
+        # The global meter's instruments are proxies until an SDK provider is set; then
+        # each gets a real instrument, which ``live_duration`` takes and keeps.
+        self._duration_proxy = hasattr(self.duration, "_real_instrument")
+        self._duration_noop = isinstance(self.duration, NoOpHistogram)
         self.wait_time = m.create_histogram(
             sc.DB_CLIENT_CONNECTION_WAIT_TIME,
             unit="s",
@@ -137,6 +153,20 @@ class Instruments:
         )
 
     # ------------------------------------------------------------ per call
+
+    def live_duration(self) -> Histogram | None:
+        """The duration histogram, or None while it is a no-op (no meter SDK, a no-op provider).
+
+        Costs one attribute test per call: a proxy's real instrument, once there, is kept.
+        """
+        if self._duration_proxy:
+            real: Histogram | None = self.duration._real_instrument  # type: ignore[attr-defined]
+            if real is None:
+                return None
+            self.duration = real
+            self._duration_proxy = False
+            self._duration_noop = isinstance(real, NoOpHistogram)
+        return None if self._duration_noop else self.duration
 
     def record_call(self, seconds: float, shape: Shape, error: BaseException | None) -> None:
         """One ``db.client.operation.duration`` point (none for a cancelled call)."""

@@ -16,9 +16,11 @@ propagator writes) into ``call.headers`` from that attempt span, so the server's
 spans hang under the exact attempt that reached it. It never reads the
 headers: the API key that auth adds below it stays invisible to telemetry.
 
-Cost: when no OpenTelemetry SDK is installed the tracer is a no-op. Both
-interceptors notice this with one type check and do nothing but (for the
-attempt) hand on the caller's trace context, so telemetry stays nearly free.
+Cost: when no OpenTelemetry SDK is installed the tracer and the meter are
+no-ops. Both interceptors notice this with a type check and do nothing but (for
+the attempt) hand on the caller's trace context, and only when there is one (the
+default W3C propagators write nothing from an empty context), so telemetry reads
+no clock and builds nothing: it stays nearly free.
 When the SDK sampled the call's span out, no attempt span is made either (a
 parent-based sampler would drop it anyway); the call span's context still goes
 to the server. With an SDK, the names and start attributes come ready-made from
@@ -32,8 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.metrics import Histogram
+from opentelemetry.propagators.composite import CompositePropagator
 from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import NoOpTracer, ProxyTracer, SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from qdpool.telemetry import semconv as sc
 from qdpool.telemetry._shapes import Shapes, classify, describe, is_cancellation
@@ -73,6 +79,20 @@ class TracerRef:
         return self._tracer
 
 
+_QUIET_PROPAGATORS = (TraceContextTextMapPropagator, W3CBaggagePropagator)
+
+
+def _quiet_without_context(propagator: TextMapPropagator) -> bool:
+    """Whether ``propagator`` is known to write nothing when the context is empty: the W3C
+    trace-context and baggage propagators, alone or composed (OpenTelemetry's default)."""
+    if type(propagator) in _QUIET_PROPAGATORS:
+        return True
+    if isinstance(propagator, CompositePropagator):
+        inner = getattr(propagator, "_propagators", None)
+        return inner is not None and all(_quiet_without_context(p) for p in inner)
+    return False
+
+
 def _fail_attempt(span: trace.Span, error: BaseException, rest: bool) -> None:
     """Mark an attempt span failed, by the HTTP or RPC conventions (only called when recording)."""
     error_type, code = classify(error)
@@ -97,29 +117,27 @@ class CallTelemetry:
         self._shapes = shapes
 
     async def __call__(self, call: Call, next: Handler) -> Any:
-        shape = self._shapes.get(call)
         tracer = self._tracer.get()
-        start = time.perf_counter()
         if tracer is None:
-            try:
-                result = await next(call)
-            except BaseException as error:
-                self._instruments.record_call(time.perf_counter() - start, shape, error)
-                raise
-            self._instruments.record_call(time.perf_counter() - start, shape, None)
-            return result
+            histogram = self._instruments.live_duration()
+            if histogram is None:  # no SDK at all: nothing to time, nothing to build
+                return await next(call)
+            return await self._timed(call, next, histogram)
 
+        shape = self._shapes.get(call)
+        start = time.perf_counter()
         span = tracer.start_span(
             shape.span_name, kind=SpanKind.CLIENT, attributes=shape.span_attributes
         )
-        if span.is_recording() and shape.is_rest:
+        recording = span.is_recording()
+        if recording and shape.is_rest:
             span.set_attribute(sc.URL_FULL, shape.url_full(call))
         token = otel_context.attach(trace.set_span_in_context(span))
         try:
             result = await next(call)
         except BaseException as error:
             self._instruments.record_call(time.perf_counter() - start, shape, error)
-            if span.is_recording():
+            if recording:
                 if is_cancellation(error):
                     span.set_attribute(sc.QDPOOL_CANCELLED, True)
                 else:
@@ -136,6 +154,18 @@ class CallTelemetry:
             otel_context.detach(token)
             span.end()
 
+    async def _timed(self, call: Call, next: Handler, histogram: Histogram) -> Any:
+        """Metrics without tracing (a meter SDK, no tracer SDK): the duration point only."""
+        shape = self._shapes.get(call)
+        start = time.perf_counter()
+        try:
+            result = await next(call)
+        except BaseException as error:
+            self._instruments.record_call(time.perf_counter() - start, shape, error)
+            raise
+        histogram.record(time.perf_counter() - start, shape.metric_attributes)
+        return result
+
     def __repr__(self) -> str:
         return "CallTelemetry()"
 
@@ -144,7 +174,7 @@ class AttemptTelemetry:
     """Innermost telemetry (just above auth): one child span per attempt, and trace propagation."""
 
     name = "attempt telemetry"
-    __slots__ = ("_propagator", "_shapes", "_tracer")
+    __slots__ = ("_judged", "_judged_quiet", "_propagator", "_shapes", "_tracer")
 
     def __init__(
         self, tracer: TracerRef, shapes: Shapes, propagator: TextMapPropagator | None = None
@@ -152,19 +182,34 @@ class AttemptTelemetry:
         self._tracer = tracer
         self._shapes = shapes
         self._propagator = propagator
+        self._judged: TextMapPropagator | None = None
+        self._judged_quiet = False
+        """Whether ``_judged``, the propagator last used, writes nothing from an empty context."""
 
     def _inject(self, call: Call, ctx: otel_context.Context | None) -> None:
-        if self._propagator is None:
-            propagate.inject(call.headers, context=ctx)
-        else:
-            self._propagator.inject(call.headers, context=ctx)
+        propagator = self._propagator or propagate.get_global_textmap()
+        propagator.inject(call.headers, context=ctx)
+
+    def _hand_on(self, call: Call) -> None:
+        """Write the caller's current trace context (if any) into the call's headers.
+
+        The W3C propagators (the default) write nothing from an empty context, so
+        with no context there is nothing to do; any other propagator is always asked.
+        """
+        propagator = self._propagator or propagate.get_global_textmap()
+        if propagator is not self._judged:  # the global one may be replaced at any time
+            self._judged = propagator
+            self._judged_quiet = _quiet_without_context(propagator)
+        if self._judged_quiet and not otel_context.get_current():
+            return
+        propagator.inject(call.headers)
 
     async def __call__(self, call: Call, next: Handler) -> Any:
         tracer = self._tracer.get()
         if tracer is None:
             # No SDK: no span of ours, but the caller's own trace context (one that an
             # upstream service propagated to this one) still travels on.
-            self._inject(call, None)
+            self._hand_on(call)
             return await next(call)
         parent = trace.get_current_span()
         if not parent.is_recording() and parent.get_span_context().is_valid:
@@ -178,26 +223,35 @@ class AttemptTelemetry:
             shape.attempt_name, kind=SpanKind.CLIENT, attributes=shape.attempt_attributes
         )
         rest = shape.is_rest
-        if span.is_recording():
-            span.set_attribute(sc.QDPOOL_ATTEMPT, call.attempt)
-            if rest:
-                span.set_attribute(sc.URL_FULL, shape.url_full(call))
-                if call.attempt:
-                    span.set_attribute(sc.HTTP_REQUEST_RESEND_COUNT, call.attempt)
+        recording = span.is_recording()
+        if recording:
+            attempt = call.attempt
+            if not rest:
+                span.set_attribute(sc.QDPOOL_ATTEMPT, attempt)
+            elif attempt:
+                span.set_attributes(
+                    {
+                        sc.QDPOOL_ATTEMPT: attempt,
+                        sc.URL_FULL: shape.url_full(call),
+                        sc.HTTP_REQUEST_RESEND_COUNT: attempt,
+                    }
+                )
+            else:
+                span.set_attributes({sc.QDPOOL_ATTEMPT: 0, sc.URL_FULL: shape.url_full(call)})
         ctx = trace.set_span_in_context(span)
         self._inject(call, ctx)
         token = otel_context.attach(ctx)
         try:
             result = await next(call)
         except BaseException as error:
-            if span.is_recording():
+            if recording:
                 if is_cancellation(error):
                     span.set_attribute(sc.QDPOOL_CANCELLED, True)
                 else:
                     _fail_attempt(span, error, rest)
             raise
         else:
-            if span.is_recording():
+            if recording:
                 if not rest:
                     span.set_attribute(sc.RPC_RESPONSE_STATUS_CODE, "OK")
                 elif call.status is not None:
