@@ -48,6 +48,7 @@ class Shape:
         "rest_base",
         "span_attributes",
         "span_name",
+        "url",
     )
 
     def __init__(
@@ -63,6 +64,9 @@ class Shape:
         else:
             address, port = endpoint.host, endpoint.rest_port
         self.rest_base = redact_url(endpoint.rest_url)
+        self.url: str | None = None
+        """``url.full`` of this shape's calls without path parameters or options (made
+        the first time a recording span needs it)."""
         self.pool_name = pool_name(endpoint, "grpc" if grpc else "rest")
 
         self.span_name = f"{operation.name} {collection}" if collection else operation.name
@@ -120,6 +124,14 @@ class Shape:
 
     def url_full(self, call: Call) -> str:
         """The request URL without credentials (there are none in it: the key is a header)."""
+        if call.path or (call.options is not None and call.options.rest_query):
+            return self._url_full(call)
+        url = self.url
+        if url is None:  # the same for every call of this shape
+            url = self.url = self._url_full(call)
+        return url
+
+    def _url_full(self, call: Call) -> str:
         path = path_for(call)
         if "?" in path:  # a literal target from the escape hatch: never show a credential
             path, _, query = path.partition("?")

@@ -17,7 +17,7 @@ from opentelemetry.trace import NoOpTracerProvider
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from telemetry_support import ENDPOINT, Otel, make_rig
 
-from qdpool.call import Call
+from qdpool.call import Call, Options
 from qdpool.operations import COUNT
 from qdpool.pipeline import Pipeline
 from qdpool.telemetry import Telemetry
@@ -140,3 +140,13 @@ async def test_sampled_out_and_no_sdk_leave_the_current_context_as_it_was() -> N
     span = await rig.run(COUNT)
     assert not span.get_span_context().is_valid
     assert otel_context.get_current() == before
+
+
+async def test_url_full_of_calls_of_one_shape_with_and_without_options(otel: Otel) -> None:
+    rig = make_rig(otel, lambda call: 1)
+    await rig.run(COUNT)
+    await rig.run(COUNT, options=Options(consistency="all"))
+    await rig.run(COUNT)
+    urls = [dict(s.attributes or {})["url.full"] for s in otel.spans() if s.name == "count docs"]
+    base = "http://db.example:6333/collections/docs/points/count"
+    assert urls == [base, base + "?consistency=all", base]
