@@ -410,7 +410,7 @@ class Client:
             raise ClientClosed("client is closed")
         if not self._started:
             await self.start()
-        else:
+        elif asyncio.get_running_loop() is not self._loop:
             self._check_loop(asyncio.get_running_loop())
         if protocol is None:
             proto = self.protocol
@@ -426,7 +426,7 @@ class Client:
         )
         if stream is not None:
             call.stream = stream
-        result: R = await self.pipeline(call)
+        result: R = await self.pipeline.handler(call)
         return result
 
     def _write_options(self, wait: bool, ordering: Ordering | None) -> Options:
