@@ -10,9 +10,9 @@ that equality holds exactly.
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 PointId: TypeAlias = int | str
 """An unsigned 64-bit integer or a UUID string, as Qdrant accepts them."""
@@ -37,6 +37,25 @@ def as_float32(value: float) -> float:
     return result
 
 
+_DEFERRED = frozenset(("payload", "vector", "order_value"))
+"""The fields of a ``Record`` or ``ScoredPoint`` that a decoder may leave to first access."""
+
+
+def _resolve(point: Any, name: str) -> Any:
+    """``point.<name>`` for a field its decoder deferred: fill every deferred field from the
+    kept source (the gRPC point message) and drop the source. Reached only through
+    ``__getattr__``, that is for a slot not set yet, so a decoded point costs nothing more."""
+    try:
+        source = object.__getattribute__(point, "_source")
+    except AttributeError:
+        source = None
+    if source is None or name not in _DEFERRED:
+        raise AttributeError(f"{type(point).__name__!r} object has no attribute {name!r}")
+    object.__getattribute__(point, "_fill")(point, source)
+    point._source = None
+    return object.__getattribute__(point, name)
+
+
 @dataclass(frozen=True, slots=True)
 class Point:
     """A point to upsert: an id, a dense vector (or named vectors) and a payload."""
@@ -57,10 +76,17 @@ class Record:
 
     ``order_value`` is the ``order_by`` key's value for the point when a scroll or query is
     ordered by a payload field (Qdrant sends it then), else None.
+
+    The gRPC decoder makes ``deferred`` ones: ``payload``, ``vector`` and ``order_value`` are
+    decoded from the point's message when one of them is first read (a payload cost several
+    times parsing the whole reply, and many callers read only ids and scores); until then
+    the point keeps its message, which keeps the reply's buffer alive.
     """
 
-    __slots__ = ("id", "order_value", "payload", "vector")
+    __slots__ = ("_fill", "_source", "id", "order_value", "payload", "vector")
     __match_args__ = ("id", "payload", "vector", "order_value")
+    _source: Any  # a deferred record's message, None once decoded (see ``deferred``)
+    _fill: Callable[[Any, Any], None]
 
     def __init__(
         self,
@@ -73,6 +99,25 @@ class Record:
         self.payload = payload
         self.vector = vector
         self.order_value = order_value
+
+    @classmethod
+    def deferred(cls, id: PointId, source: Any, fill: Callable[[Any, Any], None]) -> Record:
+        """A record whose ``payload``, ``vector`` and ``order_value`` are decoded on first
+        access by ``fill(record, source)`` (which sets all three), keeping ``source`` until
+        then: how the gRPC decoder skips the cost of payloads nobody reads."""
+        record = object.__new__(cls)
+        record.id = id
+        record._source = source
+        record._fill = fill
+        return record
+
+    if not TYPE_CHECKING:  # hidden from type checkers, which would accept any attribute
+
+        def __getattr__(self, name: str) -> Any:
+            return _resolve(self, name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Record, (self.id, self.payload, self.vector, self.order_value))
 
     def _key(self) -> tuple[Any, ...]:
         return (self.id, self.payload, self.vector, self.order_value)
@@ -95,8 +140,10 @@ class ScoredPoint:
     """A point returned by a query, with its similarity score (a plain slotted class, as
     ``Record`` and for the same reason)."""
 
-    __slots__ = ("id", "order_value", "payload", "score", "vector", "version")
+    __slots__ = ("_fill", "_source", "id", "order_value", "payload", "score", "vector", "version")
     __match_args__ = ("id", "score", "version", "payload", "vector", "order_value")
+    _source: Any
+    _fill: Callable[[Any, Any], None]
 
     def __init__(
         self,
@@ -113,6 +160,36 @@ class ScoredPoint:
         self.payload = payload
         self.vector = vector
         self.order_value = order_value
+
+    @classmethod
+    def deferred(
+        cls,
+        id: PointId,
+        score: float,
+        version: int,
+        source: Any,
+        fill: Callable[[Any, Any], None],
+    ) -> ScoredPoint:
+        """A point whose ``payload``, ``vector`` and ``order_value`` are decoded on first
+        access, as ``Record.deferred``."""
+        point = object.__new__(cls)
+        point.id = id
+        point.score = score
+        point.version = version
+        point._source = source
+        point._fill = fill
+        return point
+
+    if not TYPE_CHECKING:  # hidden from type checkers, which would accept any attribute
+
+        def __getattr__(self, name: str) -> Any:
+            return _resolve(self, name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            ScoredPoint,
+            (self.id, self.score, self.version, self.payload, self.vector, self.order_value),
+        )
 
     def _key(self) -> tuple[Any, ...]:
         return (self.id, self.score, self.version, self.payload, self.vector, self.order_value)

@@ -7,6 +7,7 @@ helpers that the filter, request and response conversions build on. Errors are
 
 from __future__ import annotations
 
+import struct
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -181,9 +182,21 @@ def _fill_ids(out: Any, ids: Any, path: str) -> None:
 
 
 def _fill_dense(out: Any, vector: Any, path: str) -> None:
-    if isinstance(vector, str | bytes | Mapping):
+    if type(vector) is list:
+        # A list packed by ``struct`` (one C loop) and merged as the encoded field costs
+        # about half of ``data.extend`` (upb converts and appends each float on its own).
+        # What struct refuses (a float32 overflow, which protobuf makes inf, or a non-number)
+        # goes the protobuf way below, for the same result or error.
+        try:
+            raw = struct.pack(f"<{len(vector)}f", *vector)
+        except (struct.error, OverflowError, TypeError):
+            pass
+        else:
+            out.MergeFromString(_dense_field(raw))
+            return
+    elif isinstance(vector, str | bytes | Mapping):
         raise InvalidInput(path, "a dense vector must be a list of numbers")
-    if hasattr(vector, "dtype"):  # numpy: validate.vector made it a float32 array
+    elif hasattr(vector, "dtype"):  # numpy: validate.vector made it a float32 array
         out.MergeFromString(_packed_floats(vector))
         return
     try:
@@ -195,7 +208,11 @@ def _fill_dense(out: Any, vector: Any, path: str) -> None:
 def _packed_floats(array: Any) -> bytes:
     """``DenseVector.data`` (field 1, packed float32) straight from an array's buffer: a
     copy of its bytes, where ``data.extend(array)`` converts each float on its own (~200x)."""
-    raw: bytes = array.astype("<f4", copy=False).tobytes()
+    return _dense_field(array.astype("<f4", copy=False).tobytes())
+
+
+def _dense_field(raw: bytes) -> bytes:
+    """Little-endian float32 bytes as an encoded ``DenseVector.data`` (field 1, packed)."""
     size, head = len(raw), bytearray(b"\x0a")
     while size > 0x7F:
         head.append(0x80 | (size & 0x7F))
