@@ -847,6 +847,33 @@ async def test_a_queued_caller_gives_up_at_its_deadline_unsent() -> None:
         assert await transport.send(make_call(server.endpoint)) == ["conn-0"]
 
 
+async def test_queued_callers_each_give_up_at_their_own_deadline() -> None:
+    # The pool's one timer serves the queue too: a later caller with an earlier deadline
+    # re-arms it, and it re-arms for the callers still waiting after it fires.
+    async with (
+        raw_server(serve_names) as server,
+        transport_for(server, PoolConfig(rest_connections=1)) as transport,
+    ):
+        busy = asyncio.create_task(
+            transport.send(make_call(server.endpoint, headers={"x-delay": "0.5"}))
+        )
+        await asyncio.sleep(0.02)
+
+        async def queued(timeout: float) -> float:
+            started = time.monotonic()
+            with pytest.raises(errors.QueueTimeout):
+                await transport.send(make_call(server.endpoint, timeout=timeout))
+            return time.monotonic() - started
+
+        first = asyncio.create_task(queued(0.3))
+        await asyncio.sleep(0.01)
+        took = await asyncio.gather(first, queued(0.1), queued(0.2))
+        for spent, timeout in zip(took, (0.3, 0.1, 0.2), strict=True):
+            assert timeout - 0.01 <= spent < timeout + 0.1, (took, timeout)
+        assert await busy == ["conn-0"]
+        assert transport.pool_stats() == (1, 0, 0)
+
+
 async def test_a_cancelled_call_never_leaves_its_connection_in_the_pool() -> None:
     async with raw_server(serve_names) as server, transport_for(server) as transport:
         task = asyncio.create_task(
