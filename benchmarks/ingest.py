@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from benchmarks import dataset
-from benchmarks.server import Target
+from benchmarks.server import Target, server_cpu
 from benchmarks.settings import Settings
 
 
@@ -132,6 +132,9 @@ class IngestResult:
     baseline_rss_mb: float
     config: str
     error: str | None = None
+    server_cpu: float | None = None
+    """CPU seconds the server process spent during the run (None for a server by URL):
+    against the embedded server it, not the client, sets the pace."""
 
     @property
     def rate(self) -> float:
@@ -158,7 +161,11 @@ def run_all(target: Target, settings: Settings, specs: list[IngestSpec]) -> list
         collection = f"bench_ingest_{spec.name.replace('-', '_')}"
         asyncio.run(dataset.create_collection(target, collection, settings.dim))
         try:
+            before = server_cpu(target.pid)
             result = _run_child(target, settings, spec, collection)
+            after = server_cpu(target.pid)
+            if before is not None and after is not None:
+                result = dataclasses.replace(result, server_cpu=round(after - before, 2))
             if result.error is None:
                 stored = asyncio.run(dataset.count(target, collection))
                 if stored != settings.ingest_points:
@@ -168,7 +175,9 @@ def run_all(target: Target, settings: Settings, specs: list[IngestSpec]) -> list
         results.append(result)
         print(
             f"  ingest {spec.name:<12} {result.rate:9.0f} points/s  "
-            f"peak +{result.peak_rss_mb:6.1f} MB  {result.error or ''}",
+            f"peak +{result.peak_rss_mb:6.1f} MB  client CPU {result.cpu:5.2f} s  "
+            f"server CPU {result.server_cpu if result.server_cpu is not None else '-'} s  "
+            f"{result.error or ''}",
             file=sys.stderr,
             flush=True,
         )
