@@ -59,7 +59,7 @@ WAIT = Options(wait=True)
 NO_WAIT = Options(wait=False)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Call:
     """One logical call on its way through the pipeline.
 
@@ -104,9 +104,42 @@ class Call:
     status: int | None = None
     stream: Stream | None = None
 
-    def __post_init__(self) -> None:
-        if not self.attempt_deadline:
-            self.attempt_deadline = self.deadline
+    def __init__(
+        self,
+        operation: Operation[Any],
+        collection: str | None,
+        protocol: str,
+        body: Any,
+        options: Options | None,
+        deadline: float,
+        endpoint: Endpoint,
+        path: Mapping[str, str] | None = None,
+        encoded: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        attempt: int = 0,
+        attempt_deadline: float = 0.0,
+        sent: bool = False,
+        status: int | None = None,
+        stream: Stream | None = None,
+    ) -> None:
+        # Written out (not the dataclass's): one is made per call, and this one needs no
+        # default factory and no __post_init__ call. ``headers`` None is a new dict;
+        # ``attempt_deadline`` 0 is the call's deadline.
+        self.operation = operation
+        self.collection = collection
+        self.protocol = protocol
+        self.body = body
+        self.options = options
+        self.deadline = deadline
+        self.endpoint = endpoint
+        self.path = path
+        self.encoded = encoded
+        self.headers = {} if headers is None else headers
+        self.attempt = attempt
+        self.attempt_deadline = attempt_deadline or deadline
+        self.sent = sent
+        self.status = status
+        self.stream = stream
 
     def copy(self) -> Call:
         """An independent copy for a concurrent attempt (a hedge); headers are copied too."""
