@@ -65,6 +65,7 @@ from qdpool.operations import points as _points
 from qdpool.operations import query as _query
 from qdpool.operations import raw as _raw
 from qdpool.operations import search as _search
+from qdpool.operations import shard_keys as _shard_keys
 from qdpool.operations import snapshots as _snapshots
 from qdpool.operations import vectors as _vectors
 from qdpool.operations.spec import Operation
@@ -93,7 +94,7 @@ from qdpool.transport.rest_httpx import HttpxTransport
 from qdpool.transport.streams import Download, Stream, Upload
 from qdpool.wire import shard_keys
 from qdpool.wire.packed import PointRows
-from qdpool.wire.shard_keys import ShardKeySelector
+from qdpool.wire.shard_keys import ShardKey, ShardKeySelector
 
 logger = logging.getLogger("qdpool")
 
@@ -796,6 +797,57 @@ class Client:
         """Delete a full-storage snapshot."""
         path = {"snapshot_name": _snapshots.snapshot_name(snapshot_name)}
         return await self._run(ops.DELETE_FULL_SNAPSHOT, None, None, None, protocol, timeout, path)
+
+    async def create_shard_key(
+        self,
+        collection_name: str,
+        shard_key: ShardKey,
+        *,
+        shards_number: int | None = None,
+        replication_factor: int | None = None,
+        placement: Sequence[int] | None = None,
+        initial_state: str | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Create ``shard_key`` in a collection with custom sharding (``sharding_method=
+        "custom"``): ``shards_number`` shards of ``replication_factor`` replicas, on the
+        ``placement`` peers, starting in ``initial_state`` (a replica state, e.g.
+        ``"Active"``). Point operations then select it with ``shard_key_selector``."""
+        name = validate.collection_name(collection_name)
+        body = _shard_keys.create_request(
+            shard_key,
+            shards_number=shards_number,
+            replication_factor=replication_factor,
+            placement=placement,
+            initial_state=initial_state,
+        )
+        return await self._run(ops.CREATE_SHARD_KEY, name, body, None, protocol, timeout)
+
+    async def delete_shard_key(
+        self,
+        collection_name: str,
+        shard_key: ShardKey,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Delete ``shard_key`` and the points stored under it."""
+        name = validate.collection_name(collection_name)
+        body = _shard_keys.delete_request(shard_key)
+        return await self._run(ops.DELETE_SHARD_KEY, name, body, None, protocol, timeout)
+
+    async def list_shard_keys(
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[ShardKey] | None:
+        """The shard keys of a collection with custom sharding; None when it has none (as
+        Qdrant, for a collection without custom sharding, too)."""
+        name = validate.collection_name(collection_name)
+        return await self._run(ops.LIST_SHARD_KEYS, name, None, None, protocol, timeout)
 
     # ------------------------------------------------------------ points
 

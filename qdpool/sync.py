@@ -97,7 +97,7 @@ if TYPE_CHECKING:
     from qdpool.routing.discovery import DiscoveryPolicy
     from qdpool.routing.ejection import EjectionPolicy
     from qdpool.transport.base import Transport
-    from qdpool.wire.shard_keys import ShardKeySelector
+    from qdpool.wire.shard_keys import ShardKey, ShardKeySelector
 # </generated imports>
 
 T = TypeVar("T")
@@ -670,6 +670,65 @@ class SyncClient:
         """Delete a full-storage snapshot."""
         return self._run(
             self._client.delete_full_snapshot(snapshot_name, protocol=protocol, timeout=timeout)
+        )
+
+    def create_shard_key(
+        self,
+        collection_name: str,
+        shard_key: ShardKey,
+        *,
+        shards_number: int | None = None,
+        replication_factor: int | None = None,
+        placement: Sequence[int] | None = None,
+        initial_state: str | None = None,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Create ``shard_key`` in a collection with custom sharding (``sharding_method=
+        "custom"``): ``shards_number`` shards of ``replication_factor`` replicas, on the
+        ``placement`` peers, starting in ``initial_state`` (a replica state, e.g.
+        ``"Active"``). Point operations then select it with ``shard_key_selector``.
+        """
+        return self._run(
+            self._client.create_shard_key(
+                collection_name,
+                shard_key,
+                shards_number=shards_number,
+                replication_factor=replication_factor,
+                placement=placement,
+                initial_state=initial_state,
+                protocol=protocol,
+                timeout=timeout,
+            )
+        )
+
+    def delete_shard_key(
+        self,
+        collection_name: str,
+        shard_key: ShardKey,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Delete ``shard_key`` and the points stored under it."""
+        return self._run(
+            self._client.delete_shard_key(
+                collection_name, shard_key, protocol=protocol, timeout=timeout
+            )
+        )
+
+    def list_shard_keys(
+        self,
+        collection_name: str,
+        *,
+        protocol: Protocol | None = None,
+        timeout: float | None = None,
+    ) -> list[ShardKey] | None:
+        """The shard keys of a collection with custom sharding; None when it has none (as
+        Qdrant, for a collection without custom sharding, too).
+        """
+        return self._run(
+            self._client.list_shard_keys(collection_name, protocol=protocol, timeout=timeout)
         )
 
     def upsert(

@@ -167,6 +167,11 @@ class Engine:
                 snapshots.snapshot_path(self.snapshots_dir, _snapshot_name(p))
             ),
             ops.TELEMETRY: self._telemetry,
+            # Custom sharding: no collection here has it (refused at creation), so no key
+            # can be made or removed, and every collection lists none (Qdrant's null).
+            ops.CREATE_SHARD_KEY: self._change_shard_keys,
+            ops.DELETE_SHARD_KEY: self._change_shard_keys,
+            ops.LIST_SHARD_KEYS: self._list_shard_keys,
         }
         self._load_all()
 
@@ -465,6 +470,18 @@ class Engine:
     def _update_aliases(self, _c: str | None, body: Any, _p: dict[str, str]) -> Any:
         with self._lock:  # no collection appears or disappears while the actions apply
             return self.aliases.apply(body, lambda n: n in self._collections)
+
+    def _change_shard_keys(self, name: str | None, _b: Any, _p: dict[str, str]) -> Any:
+        """Shard keys exist only in collections with custom sharding, which this server
+        refuses to create (one Qdrant Edge shard per collection)."""
+        self._get(name)
+        raise EngineError.unsupported("custom sharding (shard keys)")
+
+    def _list_shard_keys(self, name: str | None, _b: Any, _p: dict[str, str]) -> Any:
+        """No custom sharding, so Qdrant's ``null``: shard keys are "only available when
+        sharding method is custom"."""
+        self._get(name)
+        return {"shard_keys": None}
 
     def _cluster_info(self, name: str | None, _b: Any, _p: dict[str, str]) -> Any:
         """``GET /collections/{c}/cluster`` for one node holding the collection's one shard."""

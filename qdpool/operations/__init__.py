@@ -49,6 +49,7 @@ from qdpool.operations.search import (
     SEARCH_MATRIX_PAIRS,
 )
 from qdpool.operations.service import CLUSTER_STATUS, HEALTH, TELEMETRY
+from qdpool.operations.shard_keys import CREATE_SHARD_KEY, DELETE_SHARD_KEY, LIST_SHARD_KEYS
 from qdpool.operations.snapshots import (
     CREATE_FULL_SNAPSHOT,
     CREATE_SNAPSHOT,
@@ -109,6 +110,9 @@ ALL: tuple[Operation[Any], ...] = (
     DELETE_FULL_SNAPSHOT,
     DOWNLOAD_FULL_SNAPSHOT,
     TELEMETRY,
+    CREATE_SHARD_KEY,
+    DELETE_SHARD_KEY,
+    LIST_SHARD_KEYS,
 )
 
 _BY_NAME: dict[str, Operation[Any]] = {op.name: op for op in ALL}
@@ -135,12 +139,14 @@ __all__ = [
     "CREATE_COLLECTION",
     "CREATE_FULL_SNAPSHOT",
     "CREATE_PAYLOAD_INDEX",
+    "CREATE_SHARD_KEY",
     "CREATE_SNAPSHOT",
     "DELETE_COLLECTION",
     "DELETE_FULL_SNAPSHOT",
     "DELETE_PAYLOAD",
     "DELETE_PAYLOAD_INDEX",
     "DELETE_POINTS",
+    "DELETE_SHARD_KEY",
     "DELETE_SNAPSHOT",
     "DELETE_VECTORS",
     "DOWNLOAD_FULL_SNAPSHOT",
@@ -153,6 +159,7 @@ __all__ = [
     "HEALTH",
     "LIST_COLLECTIONS",
     "LIST_FULL_SNAPSHOTS",
+    "LIST_SHARD_KEYS",
     "LIST_SNAPSHOTS",
     "NAMES",
     "OVERWRITE_PAYLOAD",

@@ -717,6 +717,23 @@ EXPECTED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "create_full_snapshot": (frozenset(), frozenset()),
     "list_full_snapshots": (frozenset(), frozenset()),
     "delete_full_snapshot": (frozenset({"snapshot_name"}), frozenset()),
+    # custom sharding: converted both ways, then refused by name (or null) by the engine
+    "create_shard_key": (
+        frozenset(
+            {
+                "request",
+                "request.initial_state",
+                "request.placement",
+                "request.replication_factor",
+                "request.shard_key",
+                "request.shards_number",
+                "timeout",
+            }
+        ),
+        frozenset(),
+    ),
+    "delete_shard_key": (frozenset({"request", "request.shard_key", "timeout"}), frozenset()),
+    "list_shard_keys": (frozenset(), frozenset()),
 }
 
 

@@ -207,3 +207,28 @@ async def test_qdrant_client_gets_the_same_answers(
             await ours.create_collection(
                 f"{name}_custom", size=2, sharding_method="custom", protocol=protocol
             )
+
+
+async def test_shard_keys_cannot_be_made_and_none_are_listed(
+    setup: tuple[str, qdpool.Client, list[AsyncQdrantClient]],
+) -> None:
+    """No custom sharding here: creating or deleting a key is refused by name on both doors,
+    and a collection lists none (Qdrant's null: keys exist only with custom sharding)."""
+    name, ours, judges = setup
+    refused = (
+        "Wrong input: custom sharding (shard keys) is not supported by the qdpool embedded server"
+    )
+    for protocol in PROTOCOLS:
+        with pytest.raises(errors.InvalidArgument) as caught:
+            await ours.create_shard_key(name, "tenant", shards_number=1, protocol=protocol)
+        assert caught.value.message == refused
+        with pytest.raises(errors.InvalidArgument) as caught:
+            await ours.delete_shard_key(name, 7, protocol=protocol)
+        assert caught.value.message == refused
+        assert await ours.list_shard_keys(name, protocol=protocol) is None
+        with pytest.raises(errors.NotFound):
+            await ours.list_shard_keys(f"{name}_missing", protocol=protocol)
+    for judge in judges:
+        assert await _judge_error(lambda j=judge: j.create_shard_key(name, "tenant")) == refused
+        assert await _judge_error(lambda j=judge: j.delete_shard_key(name, "tenant")) == refused
+        assert not (await judge.list_shard_keys(name)).shard_keys  # REST null, gRPC empty

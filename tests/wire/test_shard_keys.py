@@ -155,3 +155,52 @@ async def test_batches_carry_a_selector_per_operation_and_per_query() -> None:
         _, body, _ = spec.grpc.to_rest(received)
         items = [next(iter(i.values())) if listed == "operations" else i for i in body[listed]]
         assert [i.get(shard_keys.FIELD) for i in items] == keys
+
+
+def test_shard_key_requests_round_trip_over_grpc() -> None:
+    from qdpool.operations import shard_keys as sko
+
+    create = sko.create_request(
+        "acme", shards_number=2, replication_factor=3, placement=[7, 8], initial_state="Partial"
+    )
+    assert create == {
+        "shard_key": "acme",
+        "shards_number": 2,
+        "replication_factor": 3,
+        "placement": [7, 8],
+        "initial_state": "Partial",
+    }
+    for spec, body in (
+        (ops.CREATE_SHARD_KEY, create),
+        (
+            ops.CREATE_SHARD_KEY,
+            sko.create_request(
+                9, shards_number=None, replication_factor=None, placement=None, initial_state=None
+            ),
+        ),
+        (ops.DELETE_SHARD_KEY, sko.delete_request("acme")),
+        (ops.DELETE_SHARD_KEY, sko.delete_request(4)),
+    ):
+        assert spec.grpc is not None
+        call = Call(spec, "docs", "grpc", body, None, 0.0, Endpoint("h"))
+        message = spec.grpc.request.FromString(spec.grpc.encode(call).SerializeToString())
+        assert spec.grpc.to_rest(message)[:2] == ("docs", body)
+    for bad in ([1, 2], {"target": "a", "fallback": "b"}, ""):
+        with pytest.raises(InvalidInput, match="shard_key"):
+            sko.delete_request(bad)
+    with pytest.raises(InvalidInput, match="initial_state"):
+        sko.create_request(
+            "a", shards_number=None, replication_factor=None, placement=None, initial_state="Up"
+        )
+    listed = {"shard_keys": [{"key": "a"}, {"key": 3}]}
+    assert ops.LIST_SHARD_KEYS.decode_rest(listed) == ["a", 3]
+    assert ops.LIST_SHARD_KEYS.decode_rest({"shard_keys": None}) is None
+    assert ops.LIST_SHARD_KEYS.grpc is not None
+    reply = ops.LIST_SHARD_KEYS.grpc.from_rest(listed, 0.0)
+    assert ops.LIST_SHARD_KEYS.grpc.decode(reply) == ["a", 3]
+    assert (
+        ops.LIST_SHARD_KEYS.grpc.decode(
+            ops.LIST_SHARD_KEYS.grpc.from_rest({"shard_keys": None}, 0.0)
+        )
+        is None
+    )
