@@ -10,9 +10,9 @@ that equality holds exactly.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 PointId: TypeAlias = int | str
 """An unsigned 64-bit integer or a UUID string, as Qdrant accepts them."""
@@ -29,6 +29,7 @@ Distance: TypeAlias = Literal["Cosine", "Euclid", "Dot", "Manhattan"]
 Protocol: TypeAlias = Literal["rest", "grpc"]
 
 _F32 = struct.Struct("<f")
+_T = TypeVar("_T", "Record", "ScoredPoint")
 
 
 def as_float32(value: float) -> float:
@@ -37,19 +38,27 @@ def as_float32(value: float) -> float:
     return result
 
 
-_DEFERRED = frozenset(("payload", "vector", "order_value"))
-"""The fields of a ``Record`` or ``ScoredPoint`` that a decoder may leave to first access."""
+def _deferred(cls: type[_T], sources: Iterable[Any], fill: Callable[[Any, Any], None]) -> list[_T]:
+    # One call per answer rather than per point: a point costs an allocation and two stores.
+    new = object.__new__
+    out = []
+    for source in sources:
+        point = new(cls)
+        point._source = source
+        point._fill = fill
+        out.append(point)
+    return out
 
 
 def _resolve(point: Any, name: str) -> Any:
-    """``point.<name>`` for a field its decoder deferred: fill every deferred field from the
-    kept source (the gRPC point message) and drop the source. Reached only through
-    ``__getattr__``, that is for a slot not set yet, so a decoded point costs nothing more."""
+    """``point.<name>`` of a deferred point: ``fill`` sets every field from the kept source,
+    which is then dropped. Reached only through ``__getattr__``, that is for a slot not set
+    yet, so a point once decoded (or built decoded) reads its fields at slot speed."""
     try:
         source = object.__getattribute__(point, "_source")
     except AttributeError:
         source = None
-    if source is None or name not in _DEFERRED:
+    if source is None or name not in point.__match_args__:
         raise AttributeError(f"{type(point).__name__!r} object has no attribute {name!r}")
     object.__getattribute__(point, "_fill")(point, source)
     point._source = None
@@ -77,10 +86,10 @@ class Record:
     ``order_value`` is the ``order_by`` key's value for the point when a scroll or query is
     ordered by a payload field (Qdrant sends it then), else None.
 
-    The gRPC decoder makes ``deferred`` ones: ``payload``, ``vector`` and ``order_value`` are
-    decoded from the point's message when one of them is first read (a payload cost several
-    times parsing the whole reply, and many callers read only ids and scores); until then
-    the point keeps its message, which keeps the reply's buffer alive.
+    The gRPC decoder makes ``deferred`` ones, decoded from the point's message when a field
+    is first read: with upb every field read makes a Python object, and decoding a query's
+    payloads at once cost several times parsing the whole reply, paid whether or not they
+    were read. Until then the point keeps its message, which keeps the reply's buffer alive.
     """
 
     __slots__ = ("_fill", "_source", "id", "order_value", "payload", "vector")
@@ -101,15 +110,10 @@ class Record:
         self.order_value = order_value
 
     @classmethod
-    def deferred(cls, id: PointId, source: Any, fill: Callable[[Any, Any], None]) -> Record:
-        """A record whose ``payload``, ``vector`` and ``order_value`` are decoded on first
-        access by ``fill(record, source)`` (which sets all three), keeping ``source`` until
-        then: how the gRPC decoder skips the cost of payloads nobody reads."""
-        record = object.__new__(cls)
-        record.id = id
-        record._source = source
-        record._fill = fill
-        return record
+    def deferred(cls, sources: Iterable[Any], fill: Callable[[Any, Any], None]) -> list[Record]:
+        """One record per source, each decoded when a field is first read, by
+        ``fill(record, source)`` (which sets every field); the source is kept until then."""
+        return _deferred(cls, sources, fill)
 
     if not TYPE_CHECKING:  # hidden from type checkers, which would accept any attribute
 
@@ -163,22 +167,10 @@ class ScoredPoint:
 
     @classmethod
     def deferred(
-        cls,
-        id: PointId,
-        score: float,
-        version: int,
-        source: Any,
-        fill: Callable[[Any, Any], None],
-    ) -> ScoredPoint:
-        """A point whose ``payload``, ``vector`` and ``order_value`` are decoded on first
-        access, as ``Record.deferred``."""
-        point = object.__new__(cls)
-        point.id = id
-        point.score = score
-        point.version = version
-        point._source = source
-        point._fill = fill
-        return point
+        cls, sources: Iterable[Any], fill: Callable[[Any, Any], None]
+    ) -> list[ScoredPoint]:
+        """One point per source, decoded on first access, as ``Record.deferred``."""
+        return _deferred(cls, sources, fill)
 
     if not TYPE_CHECKING:  # hidden from type checkers, which would accept any attribute
 

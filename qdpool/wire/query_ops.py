@@ -48,7 +48,7 @@ from qdpool.wire.requests import (
     _with_vectors_from_pb,
     refuse_unhandled,
 )
-from qdpool.wire.responses import _fill_point_out, _fill_scored, _record, _scored_point
+from qdpool.wire.responses import _fill_point_out, _fill_scored, _records, _scored_points
 from qdpool.wire.rest import record_from_json, scored_point_from_json
 from qdpool.wire.values import (
     _fill_dense,
@@ -687,7 +687,7 @@ def encode_matrix(call: Call) -> Any:
 
 
 def decode_query_batch(message: Any) -> list[list[ScoredPoint]]:
-    return [[_scored_point(p) for p in batch.result] for batch in message.result]
+    return [_scored_points(batch.result) for batch in message.result]
 
 
 def _group_id_from_pb(group_id: Any) -> int | str:
@@ -700,8 +700,8 @@ def decode_query_groups(message: Any) -> list[PointGroup]:
     return [
         PointGroup(
             _group_id_from_pb(group.id),
-            [_scored_point(p) for p in group.hits],
-            _record(group.lookup) if group.HasField("lookup") else None,
+            _scored_points(group.hits),
+            _records((group.lookup,))[0] if group.HasField("lookup") else None,
         )
         for group in message.result.groups
     ]

@@ -46,15 +46,30 @@ _UPDATE_STATUS_FROM_PB: dict[int, str] = {v: k for k, v in _UPDATE_STATUS_TO_PB.
 
 # Records and scored points are most of what a read's decoding costs: with upb every field
 # read makes a Python object, and a payload's map values one message each, so decoding a
-# five-hit payload cost about eight times parsing the whole reply. So a point's id, score and
-# version are read at once and its payload, vector and order_value when first touched
-# (``Record.deferred``; ``_fill_deferred`` sets them), the point's message kept until then.
-# Reads stay frugal: a point id is its ``uuid`` or else its ``num`` (a UUID is never empty);
-# a ``float`` score is already exactly a float32; a payload value's kind names its attribute.
+# five-hit payload at once cost about eight times parsing the whole reply. So the points are
+# ``deferred`` (``Record.deferred``): each keeps its message and ``_fill_*`` decodes it when a
+# field is first read. Reads stay frugal: a point id is its ``uuid`` or else its ``num`` (a
+# UUID is never empty); a ``float`` score is already exactly a float32; a payload value's
+# kind names its attribute.
 
 
-def _fill_deferred(point: Record | ScoredPoint, message: Any) -> None:
-    """Set the deferred fields of ``point`` from its ``RetrievedPoint``/``ScoredPoint`` message."""
+def _fill_record(record: Record, message: Any) -> None:
+    """Set every field of ``record`` from its ``RetrievedPoint`` message."""
+    point_id = message.id
+    record.id = point_id.uuid or point_id.num
+    _fill_tail(record, message)
+
+
+def _fill_scored_point(point: ScoredPoint, message: Any) -> None:
+    """Set every field of ``point`` from its ``ScoredPoint`` message."""
+    point_id = message.id
+    point.id = point_id.uuid or point_id.num
+    point.score = message.score
+    point.version = message.version
+    _fill_tail(point, message)
+
+
+def _fill_tail(point: Record | ScoredPoint, message: Any) -> None:
     point.payload = _payload(message.payload)
     point.vector = vectors_output_from_pb(message.vectors) if message.HasField("vectors") else None
     point.order_value = (
@@ -62,16 +77,12 @@ def _fill_deferred(point: Record | ScoredPoint, message: Any) -> None:
     )
 
 
-def _record(point: Any) -> Record:
-    point_id = point.id
-    return Record.deferred(point_id.uuid or point_id.num, point, _fill_deferred)
+def _records(messages: Iterable[Any]) -> list[Record]:
+    return Record.deferred(messages, _fill_record)
 
 
-def _scored_point(point: Any) -> ScoredPoint:
-    point_id = point.id
-    return ScoredPoint.deferred(
-        point_id.uuid or point_id.num, point.score, point.version, point, _fill_deferred
-    )
+def _scored_points(messages: Iterable[Any]) -> list[ScoredPoint]:
+    return ScoredPoint.deferred(messages, _fill_scored_point)
 
 
 def _order_value(value: Any) -> int | float:
@@ -135,7 +146,7 @@ def _snapshot(description: Any) -> SnapshotInfo:
 
 
 def _scroll(message: Any) -> tuple[list[Record], PointId | None]:
-    records = [_record(p) for p in message.result]
+    records = _records(message.result)
     if message.HasField("next_page_offset"):
         return records, point_id_from_pb(message.next_page_offset)
     return records, None
@@ -146,11 +157,11 @@ def decode_list_collections(message: Any) -> list[str]:
 
 
 def decode_retrieve(message: Any) -> list[Record]:
-    return [_record(p) for p in message.result]
+    return _records(message.result)
 
 
 def decode_query(message: Any) -> list[ScoredPoint]:
-    return [_scored_point(p) for p in message.result]
+    return _scored_points(message.result)
 
 
 def decode_create_snapshot(message: Any) -> SnapshotInfo:

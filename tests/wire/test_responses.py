@@ -1,10 +1,10 @@
 """``qdpool.wire.responses``, client side: gRPC points decode lazily to the REST decoder's values.
 
-A point's id, score and version are read from the reply at once; its payload, vector and
-order_value when first touched. The judge is the REST decoder on the same answer, for
-every kind of payload value (nested ones too), vectors and order values, whichever field
-is touched first; and a deferred point behaves as any other value (equality, hashing,
-repr, pickling, copying) and lets its message go once decoded.
+A point keeps its message and decodes it when a field is first read. The judge is the
+REST decoder on the same answer, for every kind of payload value (nested ones too),
+vectors and order values, whichever field is touched first; and a deferred point behaves
+as any other value (equality, hashing, repr, pickling, copying) and lets its message go
+once decoded.
 """
 
 from __future__ import annotations
@@ -84,12 +84,13 @@ def test_any_deferred_field_touched_first_decodes_them_all(first: str) -> None:
     )
 
 
-def test_id_score_and_version_are_read_at_once_and_the_rest_on_first_access() -> None:
+@pytest.mark.parametrize("first", ["id", "score", "version"])
+def test_nothing_is_decoded_before_a_field_is_read_then_everything(first: str) -> None:
     hit = _grpc(QUERY_POINTS, {"points": POINTS})[0]
-    assert (hit.id, hit.version) == (1, 3)
-    assert hit._source is not None  # the point's message, kept for the payload
-    assert hit.payload == PAYLOAD
+    assert hit._source is not None  # the point's message, kept until a field is read
+    assert getattr(hit, first) == {"id": 1, "score": 0.12345679104328156, "version": 3}[first]
     assert hit._source is None  # decoded once, then let go
+    assert (hit.payload, hit.vector) == (PAYLOAD, [0.10000000149011612, 0.20000000298023224])
 
 
 def test_a_deferred_point_is_a_value_like_any_other() -> None:
