@@ -41,6 +41,7 @@ class Shape:
         "collection",
         "counter_attributes",
         "endpoint",
+        "is_rest",
         "metric_attributes",
         "operation",
         "pool_name",
@@ -59,6 +60,8 @@ class Shape:
         self.protocol = protocol
         self.endpoint = endpoint
         grpc = protocol == "grpc" and operation.rpc_method is not None
+        self.is_rest = not grpc
+        """Whether attempts follow the HTTP conventions (else the RPC ones)."""
         if grpc:
             address, port = endpoint.grpc_host or endpoint.host, endpoint.grpc_port
         else:
@@ -117,10 +120,6 @@ class Shape:
             attempt[sc.NETWORK_PEER_PORT] = port
         self.span_attributes: Attributes = span
         self.attempt_attributes: Attributes = attempt
-
-    @property
-    def is_rest(self) -> bool:
-        return sc.HTTP_REQUEST_METHOD in self.attempt_attributes
 
     def url_full(self, call: Call) -> str:
         """The request URL without credentials (there are none in it: the key is a header)."""
