@@ -17,6 +17,10 @@ sending straight to the transport. Measured:
 - a whole ``client.query_points()`` (argument checks and the ``Call`` included).
 
 Anything qdpool does not have (yet) shows as "n/a" with the reason.
+
+These are times, and on a shared machine they move by 10-20% from run to run;
+``benchmarks/instructions.py`` counts the instructions per call of the same
+variants under callgrind, which do not move, for telling whether a change helped.
 """
 
 from __future__ import annotations
