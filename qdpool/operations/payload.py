@@ -17,7 +17,7 @@ from qdpool.models import Filter, PointId, UpdateResult
 from qdpool.operations.spec import GrpcCodec, Operation
 from qdpool.wire import points_ops as po
 from qdpool.wire import responses as rs
-from qdpool.wire import rest, shard_keys
+from qdpool.wire import rest
 
 _P = "/collections/{collection}/points"
 _WRITE = frozenset(("wait", "ordering"))
@@ -41,15 +41,13 @@ def _write(
         idempotent=True,
         read=False,
         decode_rest=rest.decode_update_result,
-        grpc=shard_keys.codec(
-            GrpcCodec(
-                request,
-                _pts.PointsOperationResponse,
-                encode,
-                rs.decode_update_result,
-                to_rest,
-                rs.responder(_pts.PointsOperationResponse, rs.fill_update_result),
-            )
+        grpc=GrpcCodec(
+            request,
+            _pts.PointsOperationResponse,
+            encode,
+            rs.decode_update_result,
+            to_rest,
+            rs.responder(_pts.PointsOperationResponse, rs.fill_update_result),
         ),
         server_timeout=True,
         options=_WRITE,

@@ -134,15 +134,13 @@ UPSERT: Operation[UpdateResult] = Operation(
     idempotent=True,
     read=False,
     decode_rest=rest.decode_update_result,
-    grpc=shard_keys.codec(
-        GrpcCodec(
-            _pts.UpsertPoints,
-            _pts.PointsOperationResponse,
-            po.encode_upsert,
-            rs.decode_update_result,
-            po.upsert_to_rest,
-            rs.responder(_pts.PointsOperationResponse, rs.fill_update_result),
-        )
+    grpc=GrpcCodec(
+        _pts.UpsertPoints,
+        _pts.PointsOperationResponse,
+        po.encode_upsert,
+        rs.decode_update_result,
+        po.upsert_to_rest,
+        rs.responder(_pts.PointsOperationResponse, rs.fill_update_result),
     ),
     server_timeout=True,
     options=_WRITE,
@@ -158,15 +156,13 @@ RETRIEVE: Operation[list[Record]] = Operation(
     idempotent=True,
     read=True,
     decode_rest=rest.decode_records,
-    grpc=shard_keys.codec(
-        GrpcCodec(
-            _pts.GetPoints,
-            _pts.GetResponse,
-            rq.encode_retrieve,
-            rs.decode_retrieve,
-            po.retrieve_to_rest,
-            rs.responder(_pts.GetResponse, rs.respond_retrieve),
-        )
+    grpc=GrpcCodec(
+        _pts.GetPoints,
+        _pts.GetResponse,
+        rq.encode_retrieve,
+        rs.decode_retrieve,
+        po.retrieve_to_rest,
+        rs.responder(_pts.GetResponse, rs.respond_retrieve),
     ),
     server_timeout=True,
     options=_READ,
@@ -180,15 +176,13 @@ COUNT: Operation[int] = Operation(
     idempotent=True,
     read=True,
     decode_rest=rest.decode_count,
-    grpc=shard_keys.codec(
-        GrpcCodec(
-            _pts.CountPoints,
-            _pts.CountResponse,
-            qo.encode_count,
-            lambda m: int(m.result.count),
-            qo.count_to_rest,
-            rs.responder(_pts.CountResponse, rs.respond_count),
-        )
+    grpc=GrpcCodec(
+        _pts.CountPoints,
+        _pts.CountResponse,
+        qo.encode_count,
+        lambda m: int(m.result.count),
+        qo.count_to_rest,
+        rs.responder(_pts.CountResponse, rs.respond_count),
     ),
     server_timeout=True,
     options=_READ,
@@ -202,15 +196,13 @@ DELETE_POINTS: Operation[UpdateResult] = Operation(
     idempotent=True,
     read=False,
     decode_rest=rest.decode_update_result,
-    grpc=shard_keys.codec(
-        GrpcCodec(
-            _pts.DeletePoints,
-            _pts.PointsOperationResponse,
-            po.encode_delete,
-            rs.decode_update_result,
-            po.delete_to_rest,
-            rs.responder(_pts.PointsOperationResponse, rs.fill_update_result),
-        )
+    grpc=GrpcCodec(
+        _pts.DeletePoints,
+        _pts.PointsOperationResponse,
+        po.encode_delete,
+        rs.decode_update_result,
+        po.delete_to_rest,
+        rs.responder(_pts.PointsOperationResponse, rs.fill_update_result),
     ),
     server_timeout=True,
     options=_WRITE,
@@ -224,15 +216,13 @@ SCROLL: Operation[tuple[list[Record], PointId | None]] = Operation(
     idempotent=True,
     read=True,
     decode_rest=rest.decode_scroll,
-    grpc=shard_keys.codec(
-        GrpcCodec(
-            _pts.ScrollPoints,
-            _pts.ScrollResponse,
-            qo.encode_scroll,
-            rs.decode_scroll,
-            qo.scroll_to_rest,
-            rs.responder(_pts.ScrollResponse, rs.respond_scroll),
-        )
+    grpc=GrpcCodec(
+        _pts.ScrollPoints,
+        _pts.ScrollResponse,
+        qo.encode_scroll,
+        rs.decode_scroll,
+        qo.scroll_to_rest,
+        rs.responder(_pts.ScrollResponse, rs.respond_scroll),
     ),
     server_timeout=True,
     options=_READ,

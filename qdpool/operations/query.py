@@ -19,7 +19,7 @@ from qdpool.models import Filter, ScoredPoint
 from qdpool.operations.spec import GrpcCodec, Operation
 from qdpool.wire import query_ops as qo
 from qdpool.wire import responses as rs
-from qdpool.wire import rest, shard_keys
+from qdpool.wire import rest
 
 QUERY_POINTS: Operation[list[ScoredPoint]] = Operation(
     "query_points",
@@ -29,15 +29,13 @@ QUERY_POINTS: Operation[list[ScoredPoint]] = Operation(
     idempotent=True,
     read=True,
     decode_rest=rest.decode_scored_points,
-    grpc=shard_keys.codec(
-        GrpcCodec(
-            _pts.QueryPoints,
-            _pts.QueryResponse,
-            qo.encode_query,
-            rs.decode_query,
-            qo.query_to_rest,
-            rs.responder(_pts.QueryResponse, rs.respond_query),
-        )
+    grpc=GrpcCodec(
+        _pts.QueryPoints,
+        _pts.QueryResponse,
+        qo.encode_query,
+        rs.decode_query,
+        qo.query_to_rest,
+        rs.responder(_pts.QueryResponse, rs.respond_query),
     ),
     server_timeout=True,
     options=frozenset(("consistency",)),

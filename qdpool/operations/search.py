@@ -58,15 +58,13 @@ QUERY_POINTS_GROUPS: Operation[list[PointGroup]] = Operation(
     idempotent=True,
     read=True,
     decode_rest=qo.rest_query_groups,
-    grpc=shard_keys.codec(
-        GrpcCodec(
-            _pts.QueryPointGroups,
-            _pts.QueryGroupsResponse,
-            qo.encode_query_groups,
-            qo.decode_query_groups,
-            qo.query_groups_to_rest,
-            rs.responder(_pts.QueryGroupsResponse, qo.respond_query_groups),
-        )
+    grpc=GrpcCodec(
+        _pts.QueryPointGroups,
+        _pts.QueryGroupsResponse,
+        qo.encode_query_groups,
+        qo.decode_query_groups,
+        qo.query_groups_to_rest,
+        rs.responder(_pts.QueryGroupsResponse, qo.respond_query_groups),
     ),
     server_timeout=True,
     options=_READ,
@@ -80,15 +78,13 @@ FACET: Operation[list[FacetHit]] = Operation(
     idempotent=True,
     read=True,
     decode_rest=qo.rest_facet,
-    grpc=shard_keys.codec(
-        GrpcCodec(
-            _pts.FacetCounts,
-            _pts.FacetResponse,
-            qo.encode_facet,
-            qo.decode_facet,
-            qo.facet_to_rest,
-            rs.responder(_pts.FacetResponse, qo.respond_facet),
-        )
+    grpc=GrpcCodec(
+        _pts.FacetCounts,
+        _pts.FacetResponse,
+        qo.encode_facet,
+        qo.decode_facet,
+        qo.facet_to_rest,
+        rs.responder(_pts.FacetResponse, qo.respond_facet),
     ),
     server_timeout=True,
     options=_READ,
@@ -102,15 +98,13 @@ SEARCH_MATRIX_PAIRS: Operation[list[SearchMatrixPair]] = Operation(
     idempotent=True,
     read=True,
     decode_rest=qo.rest_matrix_pairs,
-    grpc=shard_keys.codec(
-        GrpcCodec(
-            _pts.SearchMatrixPoints,
-            _pts.SearchMatrixPairsResponse,
-            qo.encode_matrix,
-            qo.decode_matrix_pairs,
-            qo.matrix_to_rest,
-            rs.responder(_pts.SearchMatrixPairsResponse, qo.respond_matrix_pairs),
-        )
+    grpc=GrpcCodec(
+        _pts.SearchMatrixPoints,
+        _pts.SearchMatrixPairsResponse,
+        qo.encode_matrix,
+        qo.decode_matrix_pairs,
+        qo.matrix_to_rest,
+        rs.responder(_pts.SearchMatrixPairsResponse, qo.respond_matrix_pairs),
     ),
     server_timeout=True,
     options=_READ,
@@ -124,15 +118,13 @@ SEARCH_MATRIX_OFFSETS: Operation[SearchMatrixOffsets] = Operation(
     idempotent=True,
     read=True,
     decode_rest=qo.rest_matrix_offsets,
-    grpc=shard_keys.codec(
-        GrpcCodec(
-            _pts.SearchMatrixPoints,
-            _pts.SearchMatrixOffsetsResponse,
-            qo.encode_matrix,
-            qo.decode_matrix_offsets,
-            qo.matrix_to_rest,
-            rs.responder(_pts.SearchMatrixOffsetsResponse, qo.respond_matrix_offsets),
-        )
+    grpc=GrpcCodec(
+        _pts.SearchMatrixPoints,
+        _pts.SearchMatrixOffsetsResponse,
+        qo.encode_matrix,
+        qo.decode_matrix_offsets,
+        qo.matrix_to_rest,
+        rs.responder(_pts.SearchMatrixOffsetsResponse, qo.respond_matrix_offsets),
     ),
     server_timeout=True,
     options=_READ,

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from qdpool.wire import shard_keys
+
 if TYPE_CHECKING:
     from google.protobuf.message import Message
 
@@ -80,7 +82,9 @@ class Operation(Generic[R]):
         read: it changes nothing (so it may be hedged).
         decode_rest: the REST ``result`` (or, with ``envelope=False``, the whole answer)
             -> the typed result.
-        grpc: the gRPC codec, or None.
+        grpc: the gRPC codec, or None. Where its request message has a
+            ``shard_key_selector``, the spec carries the body's ``shard_key`` in it both
+            ways (``wire.shard_keys.codec``).
         server_timeout: the REST route takes ``?timeout=`` (whole seconds) to cap the
             server's own work; the REST transports send what remains of the attempt.
         options: the request options (``Options`` fields) the operation takes.
@@ -117,6 +121,10 @@ class Operation(Generic[R]):
             raise ValueError(f"{self.name}: grpc_method and grpc go together")
         if (self.split is None) != (self.merge is None):
             raise ValueError(f"{self.name}: split and merge go together")
+        if self.grpc is not None:
+            # Custom sharding's selector is a field of every point operation's request
+            # message; carrying it is the codec's business, not each spec's to remember.
+            object.__setattr__(self, "grpc", shard_keys.codec(self.grpc))
 
     def __repr__(self) -> str:
         return f"Operation({self.name})"

@@ -5,14 +5,16 @@ Qdrant's REST bodies carry ``shard_key``: one key (a string or an unsigned integ
 of keys, or ``{"target": key, "fallback": key}``; gRPC requests carry the same as
 ``shard_key_selector`` (``ShardKeySelector``: ``shard_keys`` and an optional ``fallback``).
 A call keeps it in its REST-shaped body; ``encoding`` and ``to_rest`` wrap an operation's
-gRPC codec so that it travels in the message and comes back into the body, without the
-operation's own encoder (or the server's converter) knowing of it. A call without one pays
+gRPC codec (``Operation`` does it for every spec whose request message has the field) so
+that it travels in the message and comes back into the body, without the operation's own
+encoder (or the server's converter) knowing of it. A call without one pays
 one dict lookup.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -178,6 +180,12 @@ def codec(grpc: GrpcCodec[R]) -> GrpcCodec[R]:
     request = grpc.request
     if request is None or "shard_key_selector" not in request.DESCRIPTOR.fields_by_name:
         return grpc
-    return dataclasses.replace(
-        grpc, encode=encoding(grpc.encode, request), to_rest=to_rest(grpc.to_rest)
-    )
+    if grpc.encode in _CARRYING:  # already carries it
+        return grpc
+    encode = encoding(grpc.encode, request)
+    _CARRYING.add(encode)
+    return dataclasses.replace(grpc, encode=encode, to_rest=to_rest(grpc.to_rest))
+
+
+_CARRYING: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+"""Encoders ``codec`` made, so that wrapping a codec twice leaves it as it was."""

@@ -11,10 +11,12 @@ from qdrant_client import models as qm
 
 import qdpool
 from qdpool import operations as ops
+from qdpool._proto import points_pb2 as _pts
 from qdpool.call import Call
 from qdpool.endpoint import Endpoint
 from qdpool.errors import InvalidInput
 from qdpool.models import UpdateResult
+from qdpool.operations.spec import GrpcCodec, Operation
 from qdpool.testing import MockTransport
 from qdpool.wire import shard_keys
 
@@ -204,3 +206,44 @@ def test_shard_key_requests_round_trip_over_grpc() -> None:
         )
         is None
     )
+
+
+def test_every_spec_whose_request_has_the_field_carries_it_without_its_codec_knowing() -> None:
+    seen: list[Any] = []
+
+    def encode(call: Call) -> Any:
+        seen.append(dict(call.body))
+        return _pts.CountPoints(collection_name=call.collection, exact=call.body["exact"])
+
+    def to_rest(message: Any) -> Any:
+        shard_keys_set = message.HasField("shard_key_selector")
+        return message.collection_name, {"exact": message.exact, "seen": shard_keys_set}, {}
+
+    bare = GrpcCodec(_pts.CountPoints, _pts.CountResponse, encode, int, to_rest, _never)
+    spec: Operation[int] = Operation(
+        "count_by_test", "POST", "/c/{collection}", "/qdrant.Points/Count", True, True, int, bare
+    )
+    assert spec.grpc is not None and spec.grpc is not bare
+    assert shard_keys.codec(spec.grpc) is spec.grpc  # wrapping twice changes nothing
+    call = Call(spec, "docs", "grpc", {"exact": True, "shard_key": "a"}, None, 0.0, Endpoint("h"))
+    message = _pts.CountPoints.FromString(spec.grpc.encode(call).SerializeToString())
+    assert seen == [{"exact": True}]
+    assert [k.keyword for k in message.shard_key_selector.shard_keys] == ["a"]
+    # The server's converter gets the message without the field, and the body gets it back.
+    assert spec.grpc.to_rest(message) == (
+        "docs",
+        {"exact": True, "seen": False, "shard_key": "a"},
+        {},
+    )
+    for real in ops.ALL:
+        request = real.grpc.request if real.grpc is not None else None
+        if request is not None and "shard_key_selector" in request.DESCRIPTOR.fields_by_name:
+            assert real.grpc is not None and shard_keys.codec(real.grpc) is real.grpc, real.name
+    # A request without the field (a payload index write) is left as it is.
+    plain = GrpcCodec(_pts.CreateFieldIndexCollection, None, encode, int, to_rest, _never)
+    assert "shard_key_selector" not in _pts.CreateFieldIndexCollection.DESCRIPTOR.fields_by_name
+    assert shard_keys.codec(plain) is plain
+
+
+def _never(result: Any, elapsed: float) -> Any:
+    raise AssertionError("not a server test")
