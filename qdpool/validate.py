@@ -147,18 +147,13 @@ def vector(value: object, field: str = "vector") -> Dense:
     """A dense vector as a list of floats, or a numpy array as a C-contiguous float32 array
     (no Python floats made: orjson and protobuf take the array's buffer as it is);
     rejects empty, non-numeric, NaN and infinite values."""
-    if type(value) is list and value:  # the common case: one sum checks every element
-        try:
-            if math.isfinite(sum(value)):
-                return value
-        except TypeError:
-            pass  # a non-number: the checks below name it
-    elif hasattr(value, "dtype") and hasattr(value, "ndim"):
-        return _array(value, field)
-    if hasattr(value, "tolist") and not isinstance(value, list):
-        value = value.tolist()  # array-likes other than numpy's
-    if not isinstance(value, list | tuple):
-        raise InvalidInput(field, f"must be a list of floats, not {short(value)}")
+    if type(value) is not list:  # a list, the common case, goes straight to the sum
+        if hasattr(value, "dtype") and hasattr(value, "ndim"):
+            return _array(value, field)
+        if hasattr(value, "tolist"):
+            value = value.tolist()  # array-likes other than numpy's
+        if not isinstance(value, list | tuple):
+            raise InvalidInput(field, f"must be a list of floats, not {short(value)}")
     if not value:
         raise InvalidInput(field, "must not be empty")
     try:
