@@ -91,8 +91,6 @@ class Operation(Generic[R]):
         envelope: Qdrant wraps the answer in ``{"result": ...}`` (all but ``GET /``).
         raw_answer: the REST answer is a file (a snapshot download): its bytes go to
             ``decode_rest`` as they came, not parsed as JSON.
-        rest_content_type: the REST body's media type where it is not JSON (a snapshot
-            upload's multipart form); the call's ``body`` is then its bytes.
         split: cuts an oversized request into parts (upserts), or None.
         merge: combines the parts' results into the call's result.
     """
@@ -109,7 +107,6 @@ class Operation(Generic[R]):
     options: frozenset[str] = frozenset()
     envelope: bool = True
     raw_answer: bool = False
-    rest_content_type: str | None = None
     split: Splitter | None = None
     merge: Callable[[list[R]], R] | None = None
     rpc_method: str | None = field(init=False, repr=False)

@@ -72,7 +72,7 @@ def encode_body(call: Call) -> bytes | None:
         return call.encoded
     if call.body is None:
         return None
-    if isinstance(call.body, bytes):  # a non-JSON body (``Operation.rest_content_type``)
+    if isinstance(call.body, bytes):  # JSON the caller encoded (``rest_request``)
         return call.body
     return orjson.dumps(call.body, option=orjson.OPT_SERIALIZE_NUMPY)
 

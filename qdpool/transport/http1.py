@@ -61,8 +61,6 @@ CLOSE_GRACE = 1.0
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
-_JSON_TYPE = f"content-type: {JSON_CONTENT_TYPE}\r\n".encode()
-
 
 class _ConnectFailed(Exception):
     """A new connection could not be opened (refused, unreachable, TLS handshake failed)."""
@@ -116,10 +114,9 @@ class Http1Transport:
         host = f"[{self._host}]" if ":" in self._host else self._host
         authority = host if self._port == default_port else f"{host}:{self._port}"
         self._prefix = endpoint.prefix
-        self._fixed = (
-            f" HTTP/1.1\r\nhost: {authority}\r\ncontent-type: {JSON_CONTENT_TYPE}\r\n"
-            f"accept: {JSON_CONTENT_TYPE}\r\nuser-agent: qdpool\r\n"
-        )
+        accept = f"accept: {JSON_CONTENT_TYPE}\r\nuser-agent: qdpool\r\n"
+        self._fixed_common = f" HTTP/1.1\r\nhost: {authority}\r\n{accept}"
+        self._fixed = f"{self._fixed_common}content-type: {JSON_CONTENT_TYPE}\r\n"
 
     # ------------------------------------------------------------ the contract
 
@@ -150,13 +147,16 @@ class Http1Transport:
         if self._closed:
             raise errors.ClientClosed("REST transport is closed")
         body = encode_body(call)
-        head = self._head(call.operation.rest_method, target_for(call, timeout), body, call.headers)
-        if call.operation.rest_content_type is not None:  # a non-JSON body (a snapshot upload)
-            head = head.replace(
-                _JSON_TYPE, f"content-type: {call.operation.rest_content_type}\r\n".encode(), 1
-            )
+        stream = call.stream
+        head = self._head(
+            call.operation.rest_method,
+            target_for(call, timeout),
+            body,
+            call.headers,
+            None if stream is None else stream.body_type(),
+        )
         try:
-            if call.stream is None:
+            if stream is None:
                 status, raw, retry_after = await self._exchange(
                     head, body, call.attempt_deadline, call
                 )
@@ -211,9 +211,21 @@ class Http1Transport:
 
     # ------------------------------------------------------------ one exchange
 
-    def _head(self, method: str, target: str, body: bytes | None, headers: dict[str, str]) -> bytes:
-        """The request line and headers, built as one string and encoded once."""
-        if body is not None:
+    def _head(
+        self,
+        method: str,
+        target: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        streamed: tuple[str, int] | None = None,
+    ) -> bytes:
+        """The request line and headers, built as one string and encoded once; ``streamed``
+        is the content type and length of a body sent from a file instead (an upload)."""
+        fixed = self._fixed
+        if streamed is not None:
+            fixed = f"{self._fixed_common}content-type: {streamed[0]}\r\n"
+            length = f"content-length: {streamed[1]}\r\n"
+        elif body is not None:
             length = f"content-length: {len(body)}\r\n"
         else:
             length = "content-length: 0\r\n" if method in _BODY_METHODS else ""
@@ -225,9 +237,7 @@ class Http1Transport:
                 self._header_items = items
             extra = self._header_lines
         try:
-            return f"{method} {self._prefix}{target}{self._fixed}{length}{extra}\r\n".encode(
-                "latin-1"
-            )
+            return f"{method} {self._prefix}{target}{fixed}{length}{extra}\r\n".encode("latin-1")
         except UnicodeEncodeError:
             raise errors.InvalidInput(
                 "headers", "header names and values must be Latin-1 text"

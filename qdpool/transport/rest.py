@@ -139,9 +139,7 @@ class AiohttpTransport:
                     op.rest_method,
                     self._base + target_for(call, timeout),
                     data=encode_body(call),
-                    headers=call.headers
-                    if op.rest_content_type is None
-                    else {**call.headers, "content-type": op.rest_content_type},
+                    headers=call.headers,
                     timeout=aiohttp.ClientTimeout(total=timeout),
                 ) as resp:
                     raw = await resp.read()

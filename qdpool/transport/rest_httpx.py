@@ -91,8 +91,6 @@ class HttpxTransport:
                 "no time left for the attempt", protocol="rest", sent=False
             )
         headers = self._headers | call.headers if call.headers else self._headers
-        if op.rest_content_type is not None:
-            headers = headers | {"content-type": op.rest_content_type}
         sent_before = call.sent
         call.sent = True
         try:

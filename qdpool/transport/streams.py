@@ -48,9 +48,6 @@ CHUNK = 256 * 1024
 UPLOAD_FIELD = "snapshot"
 """The multipart field Qdrant's ``snapshots/upload`` route reads the archive from."""
 
-_JSON_TYPE = b"content-type: application/json\r\n"
-_NO_LENGTH = b"content-length: 0\r\n"
-
 
 class Stream:
     """A file carried by one call, in either direction; one attempt at a time (hedges are
@@ -60,6 +57,10 @@ class Stream:
 
     def restart(self) -> None:
         """An attempt begins: start the transfer over."""
+
+    def body_type(self) -> tuple[str, int] | None:
+        """The content type and length of the request body it is, if it is one."""
+        return None
 
 
 class Download(Stream):
@@ -172,6 +173,9 @@ class Upload(Stream):
         self.length = len(self._head) + self.size + len(self._tail)
         self.content_type = f"multipart/form-data; boundary={boundary}"
 
+    def body_type(self) -> tuple[str, int]:
+        return self.content_type, self.length
+
     def headers(self, base: dict[str, str]) -> dict[str, str]:
         """``base`` (the call's headers) with this body's type and length."""
         return {**base, "content-type": self.content_type, "content-length": str(self.length)}
@@ -213,8 +217,6 @@ async def http1_exchange(transport: Http1Transport, head: bytes, call: Call) -> 
     assert stream is not None
     stream.restart()
     upload = stream if isinstance(stream, Upload) else None
-    if upload is not None:
-        head = _with_body_headers(head, upload)
     deadline = call.attempt_deadline
     conn = transport._take_idle() or await transport._acquire(deadline)
     if deadline - transport._clock() <= 0:
@@ -242,15 +244,6 @@ async def http1_exchange(transport: Http1Transport, head: bytes, call: Call) -> 
         transport._watchdog.forget(conn)
     transport._release(conn)
     return result
-
-
-def _with_body_headers(head: bytes, upload: Upload) -> bytes:
-    """The http1 head of a body-less POST, given the upload's type and length instead."""
-    if head.count(_JSON_TYPE) != 1 or head.count(_NO_LENGTH) != 1:
-        raise AssertionError("the http1 request head no longer has the lines an upload replaces")
-    return head.replace(_JSON_TYPE, f"content-type: {upload.content_type}\r\n".encode(), 1).replace(
-        _NO_LENGTH, f"content-length: {upload.length}\r\n".encode(), 1
-    )
 
 
 async def aiohttp_exchange(
