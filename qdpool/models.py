@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 
 PointId: TypeAlias = int | str
 """An unsigned 64-bit integer or a UUID string, as Qdrant accepts them."""
@@ -41,28 +41,47 @@ def as_float32(value: float) -> float:
 def _deferred(cls: type[_T], sources: Iterable[Any], fill: Callable[[Any, Any], None]) -> list[_T]:
     # One call per answer rather than per point: a point costs an allocation and two stores.
     new = object.__new__
+    pending = _PENDING[cls]
     out = []
     for source in sources:
-        point = new(cls)
+        point = new(pending)
         point._source = source
         point._fill = fill
         out.append(point)
     return out
 
 
-def _resolve(point: Any, name: str) -> Any:
-    """``point.<name>`` of a deferred point: ``fill`` sets every field from the kept source,
-    which is then dropped. Reached only through ``__getattr__``, that is for a slot not set
-    yet, so a point once decoded (or built decoded) reads its fields at slot speed."""
-    try:
-        source = object.__getattribute__(point, "_source")
-    except AttributeError:
-        source = None
-    if source is None or name not in point.__match_args__:
-        raise AttributeError(f"{type(point).__name__!r} object has no attribute {name!r}")
-    object.__getattribute__(point, "_fill")(point, source)
+def _pending_class(cls: type[_T]) -> type[_T]:
+    """The class a deferred point has until it is decoded: ``cls`` with, for each field, a
+    property that decodes the point, turns it into a plain ``cls`` (``__class__`` is
+    assigned; the layout is the same) and reads the slot. So the first read of any field
+    decodes the point, and every read after it, like every field of a point built decoded,
+    is a plain slot read (a ``__getattr__`` fallback would pay for an ``AttributeError``
+    on every first read)."""
+
+    def field(name: str) -> property:
+        slot = cls.__dict__[name]
+
+        def read(point: Any) -> Any:
+            _decode(point, cls)
+            return slot.__get__(point, cls)
+
+        def write(point: Any, value: Any) -> None:
+            _decode(point, cls)
+            slot.__set__(point, value)
+
+        return property(read, write, doc=f"``{name}``, decoding the point on first use.")
+
+    namespace: dict[str, Any] = {name: field(name) for name in cls.__match_args__}
+    namespace.update(__slots__=(), __module__=cls.__module__, __qualname__=cls.__qualname__)
+    return type(cls.__name__, (cls,), namespace)
+
+
+def _decode(point: Any, cls: type) -> None:
+    source = point._source
+    point.__class__ = cls
+    point._fill(point, source)
     point._source = None
-    return object.__getattribute__(point, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +134,6 @@ class Record:
         ``fill(record, source)`` (which sets every field); the source is kept until then."""
         return _deferred(cls, sources, fill)
 
-    if not TYPE_CHECKING:  # hidden from type checkers, which would accept any attribute
-
-        def __getattr__(self, name: str) -> Any:
-            return _resolve(self, name)
-
     def __reduce__(self) -> tuple[Any, ...]:
         return (Record, (self.id, self.payload, self.vector, self.order_value))
 
@@ -127,9 +141,8 @@ class Record:
         return (self.id, self.payload, self.vector, self.order_value)
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not Record:
+        if not isinstance(other, Record):
             return NotImplemented
-        assert isinstance(other, Record)
         return self._key() == other._key()
 
     def __hash__(self) -> int:
@@ -172,11 +185,6 @@ class ScoredPoint:
         """One point per source, decoded on first access, as ``Record.deferred``."""
         return _deferred(cls, sources, fill)
 
-    if not TYPE_CHECKING:  # hidden from type checkers, which would accept any attribute
-
-        def __getattr__(self, name: str) -> Any:
-            return _resolve(self, name)
-
     def __reduce__(self) -> tuple[Any, ...]:
         return (
             ScoredPoint,
@@ -187,9 +195,8 @@ class ScoredPoint:
         return (self.id, self.score, self.version, self.payload, self.vector, self.order_value)
 
     def __eq__(self, other: object) -> bool:
-        if other.__class__ is not ScoredPoint:
+        if not isinstance(other, ScoredPoint):
             return NotImplemented
-        assert isinstance(other, ScoredPoint)
         return self._key() == other._key()
 
     def __hash__(self) -> int:
@@ -202,6 +209,10 @@ class ScoredPoint:
             + ("" if self.order_value is None else f", order_value={self.order_value!r}")
             + ")"
         )
+
+
+_PENDING: dict[type, Any] = {cls: _pending_class(cls) for cls in (Record, ScoredPoint)}
+"""The class of each kind of point until it is decoded (``_pending_class``)."""
 
 
 @dataclass(frozen=True, slots=True)

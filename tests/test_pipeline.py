@@ -102,3 +102,69 @@ def test_find_returns_the_interceptor_of_a_kind() -> None:
     pipeline = Pipeline([rec], terminal)
     assert pipeline.find(Recorder) is rec
     assert pipeline.find(int) is None
+
+
+class Before:
+    """An interceptor with ``before``: says whether a call needs its ``__call__``."""
+
+    def __init__(self, log: list[str], *, enough: bool) -> None:
+        self.log = log
+        self.enough = enough
+
+    def before(self, call: Call) -> bool:
+        self.log.append("before")
+        if self.enough:
+            call.headers["x-before"] = "1"
+        return self.enough
+
+    async def __call__(self, call: Call, next: Handler) -> Any:
+        self.log.append("call>")
+        result = await next(call)
+        self.log.append("<call")
+        return result
+
+
+@pytest.mark.parametrize("enough", [True, False])
+async def test_before_hands_the_call_on_or_leaves_it_to_call(enough: bool) -> None:
+    log: list[str] = []
+
+    async def terminal(call: Call) -> dict[str, str]:
+        log.append("transport")
+        return dict(call.headers)
+
+    pipeline = Pipeline([Recorder("outer", log), Before(log, enough=enough)], terminal)
+    headers = await pipeline(make_call())
+    inner = ["transport"] if enough else ["call>", "transport", "<call"]
+    assert log == ["outer>", "before", *inner, "<outer"]
+    assert headers == ({"x-before": "1"} if enough else {})
+
+
+async def test_the_default_interceptors_before_matches_their_call() -> None:
+    """Auth, the deadline and telemetry without an SDK do through ``before`` what their
+    ``__call__`` does, so a call is the same whichever path the link takes."""
+    from qdpool.errors import DeadlineExceeded
+    from qdpool.interceptors.auth import Auth
+    from qdpool.interceptors.deadline import Deadline
+    from qdpool.telemetry import Telemetry
+
+    telemetry = Telemetry()
+    chain: list[Any] = [
+        telemetry.call_interceptor,
+        Deadline(),
+        telemetry.attempt_interceptor,
+        Auth("k"),
+    ]
+
+    async def terminal(call: Call) -> dict[str, str]:
+        return dict(call.headers)
+
+    linked = Pipeline(chain, terminal)
+    for interceptor in chain:
+        assert interceptor.before(make_call())
+    assert await linked(make_call()) == {"api-key": "k"}
+
+    late = make_call()
+    late.deadline = 0.0
+    with pytest.raises(DeadlineExceeded, match="deadline expired"):
+        await linked(late)
+    assert not Deadline().before(late)  # so the link enters __call__, which raises

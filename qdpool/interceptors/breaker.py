@@ -138,7 +138,26 @@ class CircuitBreaker:
             counts.add(_FAILURES, 1, now)
         if slow:
             counts.add(_SLOW, 1, now)
-        calls, failures, slow_calls = counts.totals
+        self._open_if_over()
+
+    def succeeded(self, generation: int, duration: float, now: float) -> None:
+        """``record(generation, SUCCESS, duration, now)``, cheaper in the common case (a
+        closed breaker, a call not slow): every attempt that succeeds reports here."""
+        if (
+            generation != self._generation
+            or self.state is not CLOSED
+            or duration >= self.policy.slow_call_duration
+        ):
+            self.record(generation, SUCCESS, duration, now)
+            return
+        counts = self._counts
+        counts.add(_CALLS, 1, now)
+        totals = counts.totals
+        if totals[_FAILURES] or totals[_SLOW]:  # else no ratio (all > 0) can be reached
+            self._open_if_over()
+
+    def _open_if_over(self) -> None:
+        calls, failures, slow_calls = self._counts.totals
         policy = self.policy
         if calls >= policy.minimum_calls and (
             failures >= policy.failure_ratio * calls or slow_calls >= policy.slow_call_ratio * calls
@@ -258,7 +277,7 @@ class Breaker:
             breaker.record(generation, classify(error), end - start, end)
             raise
         end = clock()
-        breaker.record(generation, SUCCESS, end - start, end)
+        breaker.succeeded(generation, end - start, end)
         return result
 
     def _remember(self, endpoint: Endpoint, protocol: str) -> CircuitBreaker:

@@ -33,6 +33,10 @@ class Deadline:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
 
+    def before(self, call: Call) -> bool:
+        """True for a call still in time: it goes on without entering ``__call__``."""
+        return call.deadline > self._clock()
+
     async def __call__(self, call: Call, next: Handler) -> Any:
         if call.deadline <= self._clock():
             raise DeadlineExceeded(

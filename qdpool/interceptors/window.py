@@ -3,7 +3,9 @@
 The window is split into ``buckets`` slots of equal width; each slot holds a few
 integer counters, and running totals are kept so reading them costs nothing.
 Moving into a new slot clears the slots that fell out of the window, so memory
-is fixed and the cost per event is a clock read and an integer division.
+is fixed and the cost per event is a clock read and two float comparisons with
+the current slot's edges (a division per event, and comparing its result with
+an integer, cost CPython several times more).
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ class SlidingCounts:
     1
     """
 
-    __slots__ = ("_buckets", "_clock", "_index", "_slot", "_slots", "_width", "totals")
+    __slots__ = (
+        "_buckets",
+        "_clock",
+        "_from",
+        "_index",
+        "_slot",
+        "_slots",
+        "_until",
+        "_width",
+        "totals",
+    )
 
     def __init__(
         self, window: float, counters: int, clock: Callable[[], float], buckets: int = 10
@@ -31,23 +43,29 @@ class SlidingCounts:
         self._width = window / buckets
         self._buckets = buckets
         self._slots = [[0] * counters for _ in range(buckets)]
-        self._index = int(clock() / self._width)
+        self._index = int(clock() // self._width)
         self._slot = self._slots[self._index % buckets]
         """The slot of ``_index``, the one events go into now."""
+        self._from = self._index * self._width
+        self._until = self._from + self._width
+        """The times ``_slot`` covers: ``[_from, _until)``."""
         self.totals = [0] * counters
         """The sums over the window, one per counter (read after ``advance()``)."""
 
     def advance(self, now: float | None = None) -> None:
         """Drop the buckets that have fallen out of the window (``now``: a clock reading
         the caller already has, to save another)."""
-        index = int((self._clock() if now is None else now) / self._width)
-        if index != self._index:
-            self._move(index)
+        if now is None:
+            now = self._clock()
+        if not self._from <= now < self._until:
+            self._move(int(now // self._width))
 
     def _move(self, index: int) -> None:
         steps = index - self._index
         self._index = index
         self._slot = self._slots[index % self._buckets]
+        self._from = index * self._width
+        self._until = self._from + self._width
         if steps <= 0:  # the clock went backwards: keep what we have
             return
         totals = self.totals
@@ -62,9 +80,10 @@ class SlidingCounts:
 
     def add(self, counter: int, amount: int = 1, now: float | None = None) -> None:
         """Count ``amount`` events of kind ``counter`` now (or at ``now``, a clock reading)."""
-        index = int((self._clock() if now is None else now) / self._width)
-        if index != self._index:
-            self._move(index)
+        if now is None:
+            now = self._clock()
+        if not self._from <= now < self._until:
+            self._move(int(now // self._width))
         self._slot[counter] += amount
         self.totals[counter] += amount
 

@@ -50,33 +50,45 @@ if TYPE_CHECKING:
     from qdpool.telemetry.metrics import Instruments
 
 
+_GLOBAL_PROVIDER_KNOWN = hasattr(trace, "_TRACER_PROVIDER")
+"""Whether OpenTelemetry's global provider can be read directly (a module attribute,
+cheaper than asking the proxy, whose ``_tracer`` property does the same test and more)."""
+
+
 class TracerRef:
     """A tracer, or None while it is a no-op (no SDK installed, or a no-op provider given).
 
     A tracer from the global provider is a proxy until an SDK provider is set;
-    once it is, the real tracer is taken and kept, so the check costs one
-    attribute read and one type test per call.
+    once it is, the real tracer is taken and kept. Whether a tracer is a no-op is
+    judged once per tracer (``isinstance`` against OpenTelemetry's abstract classes
+    costs more than the rest of the check), so a call pays one attribute read and
+    one identity test.
     """
 
-    __slots__ = ("_proxy", "_tracer")
+    __slots__ = ("_live", "_proxy", "_tracer")
 
     def __init__(self, tracer: trace.Tracer) -> None:
         self._tracer = tracer
         self._proxy = isinstance(tracer, ProxyTracer) and hasattr(tracer, "_tracer")
+        self._live: trace.Tracer | None = None if self._proxy else _live(tracer)
 
     def get(self) -> trace.Tracer | None:
-        tracer = self._tracer
         if self._proxy:
-            real: trace.Tracer = tracer._tracer  # type: ignore[attr-defined]
-            if isinstance(real, NoOpTracer):
+            if _GLOBAL_PROVIDER_KNOWN and trace._TRACER_PROVIDER is None:
+                return None  # no global provider set yet: the proxy's tracer is a no-op
+            real: trace.Tracer = self._tracer._tracer  # type: ignore[attr-defined]
+            if type(real) is NoOpTracer:  # the proxy's own, until an SDK provider is set
                 return None
-            self._tracer, self._proxy = real, False
-            return real
-        return None if isinstance(tracer, NoOpTracer) else tracer
+            self._tracer, self._proxy, self._live = real, False, _live(real)
+        return self._live
 
     @property
     def tracer(self) -> trace.Tracer:
         return self._tracer
+
+
+def _live(tracer: trace.Tracer) -> trace.Tracer | None:
+    return None if isinstance(tracer, NoOpTracer) else tracer
 
 
 _QUIET_PROPAGATORS = (TraceContextTextMapPropagator, W3CBaggagePropagator)
@@ -115,6 +127,10 @@ class CallTelemetry:
         self._tracer = tracer
         self._instruments = instruments
         self._shapes = shapes
+
+    def before(self, call: Call) -> bool:
+        """True when no SDK records anything: no span, no duration, nothing to do."""
+        return self._tracer.get() is None and self._instruments.live_duration() is None
 
     async def __call__(self, call: Call, next: Handler) -> Any:
         tracer = self._tracer.get()
@@ -203,6 +219,13 @@ class AttemptTelemetry:
         if self._judged_quiet and not otel_context.get_current():
             return
         propagator.inject(call.headers)
+
+    def before(self, call: Call) -> bool:
+        """Without a tracer SDK, the caller's trace context is handed on and that is all."""
+        if self._tracer.get() is not None:
+            return False
+        self._hand_on(call)
+        return True
 
     async def __call__(self, call: Call, next: Handler) -> Any:
         tracer = self._tracer.get()

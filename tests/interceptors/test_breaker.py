@@ -327,3 +327,27 @@ def test_may_retry_needs_an_idempotent_operation_or_an_unsent_request() -> None:
     assert may_retry(read, maybe_sent, classify(maybe_sent))
     not_found = NotFound("x", protocol="rest", status=404, sent=False)
     assert not may_retry(read, not_found, classify(not_found))
+
+
+def test_succeeded_is_record_of_a_success() -> None:
+    """The success path of the interceptor: a success that brings the window to
+    ``minimum_calls`` with the failure ratio already reached opens the breaker, as
+    ``record`` would; a slow success counts as slow; a stale generation changes nothing."""
+    clock = Clock()
+    breaker = CircuitBreaker(POLICY, clock)
+    feed(breaker, [TRANSIENT] * 5 + [SUCCESS] * 4)
+    assert breaker.state == CLOSED  # 9 calls < minimum 10
+    breaker.succeeded(breaker.acquire(), 0.01, clock())
+    assert breaker.state == OPEN  # 5 failures of 10
+
+    slow = CircuitBreaker(POLICY.replace(slow_call_ratio=0.5, slow_call_duration=1.0), clock)
+    for _ in range(10):
+        slow.succeeded(slow.acquire(), 2.0, clock())
+    assert slow.state == OPEN
+
+    quiet = CircuitBreaker(POLICY, clock)
+    for _ in range(50):
+        quiet.succeeded(quiet.acquire(), 0.01, clock())
+    assert quiet.state == CLOSED and quiet._counts.totals == [50, 0, 0]
+    quiet.succeeded(quiet._generation - 1, 0.01, clock())
+    assert quiet._counts.totals == [50, 0, 0]
