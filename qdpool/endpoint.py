@@ -15,7 +15,7 @@ because a guessed port may reach another server altogether.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from qdpool.errors import InvalidInput
@@ -47,6 +47,22 @@ class Endpoint:
     tls: bool = False
     grpc_host: str | None = None
     prefix: str = ""
+    _hash: int = field(init=False, repr=False, compare=False)
+    """The fields' hash, computed once: an endpoint is a dictionary key on every call
+    (the dataclass's own ``__hash__`` builds and hashes a tuple of six fields each time)."""
+
+    def __post_init__(self) -> None:
+        key = (self.host, self.rest_port, self.grpc_port, self.tls, self.grpc_host, self.prefix)
+        object.__setattr__(self, "_hash", hash(key))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[type[Endpoint], tuple[object, ...]]:
+        # Rebuilt from its fields, so the hash is computed anew (string hashes differ between
+        # processes) rather than copied.
+        fields = (self.host, self.rest_port, self.grpc_port, self.tls, self.grpc_host, self.prefix)
+        return (Endpoint, fields)
 
     @classmethod
     def from_urls(cls, url: str, grpc_url: str | None = None) -> Endpoint:

@@ -68,7 +68,15 @@ def flag(value: object, field: str) -> bool:
     return value
 
 
+_VALID_NAMES: set[str] = set()
+"""Collection names already found valid: a client names the same few on every call.
+Bounded (emptied when full), as the REST paths cached from them are."""
+_VALID_NAMES_KEPT = 1024
+
+
 def collection_name(name: object) -> str:
+    if type(name) is str and name in _VALID_NAMES:
+        return name
     if not isinstance(name, str):
         raise InvalidInput("collection_name", f"must be a string, not {type(name).__name__}")
     if not name:
@@ -77,6 +85,10 @@ def collection_name(name: object) -> str:
         raise InvalidInput("collection_name", "must be at most 255 characters")
     if "/" in name or "\0" in name:
         raise InvalidInput("collection_name", f"{name!r} must not contain '/' or NUL")
+    if len(_VALID_NAMES) >= _VALID_NAMES_KEPT:
+        _VALID_NAMES.clear()
+    if type(name) is str:  # not a subclass, whose equality could be its own
+        _VALID_NAMES.add(name)
     return name
 
 

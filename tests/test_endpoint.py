@@ -118,3 +118,32 @@ def test_a_client_asked_for_grpc_without_its_address_says_to_pass_grpc_url() -> 
     with pytest.raises(InvalidInput, match="pass grpc_url=") as caught:
         qdpool.connect("http://127.0.0.1:37107", protocol="grpc", api_key=None)
     assert caught.value.field == "grpc_url"
+
+
+def test_the_hash_is_the_fields_and_is_computed_anew_when_unpickled() -> None:
+    import copy
+    import dataclasses
+    import pickle
+    import subprocess
+    import sys
+
+    endpoint = Endpoint("10.0.0.1", 7000, 7001, prefix="/q")
+    same = Endpoint("10.0.0.1", 7000, 7001, prefix="/q")
+    assert hash(endpoint) == hash(same) and {endpoint: 1}[same] == 1
+    assert hash(dataclasses.replace(endpoint, rest_port=7002)) != hash(endpoint)
+    assert copy.deepcopy(endpoint) == endpoint and hash(copy.copy(endpoint)) == hash(endpoint)
+    # Another process hashes strings with another seed: its copy must hash as its own do.
+    code = (
+        "import pickle, sys\n"
+        "from qdpool.endpoint import Endpoint\n"
+        "e = pickle.loads(sys.stdin.buffer.read())\n"
+        "print(hash(e) == hash(Endpoint('10.0.0.1', 7000, 7001, prefix='/q')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=pickle.dumps(endpoint),
+        capture_output=True,
+        check=True,
+        env={"PYTHONHASHSEED": "12345"},
+    )
+    assert out.stdout.strip() == b"True"

@@ -45,7 +45,7 @@ QUERY_POINTS: Operation[list[ScoredPoint]] = Operation(
 def _is_simple(query: Any) -> bool:
     """A dense vector (list, tuple, 1-D array) or a point id: the fast path."""
     if isinstance(query, list):
-        return not (query and isinstance(query[0], list | tuple))
+        return not (query and isinstance(query[0], (list, tuple)))  # a tuple: no union per call
     if isinstance(query, Mapping) or hasattr(query, "model_dump"):
         return False
     ndim = getattr(query, "ndim", None)

@@ -29,7 +29,9 @@ a per-shape cache, and everything else is built only when the span is recording.
 
 from __future__ import annotations
 
+import contextvars
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
@@ -90,6 +92,21 @@ class TracerRef:
 def _live(tracer: trace.Tracer) -> trace.Tracer | None:
     return None if isinstance(tracer, NoOpTracer) else tracer
 
+
+def _context_reader() -> Callable[[], otel_context.Context]:
+    """``opentelemetry.context.get_current``, or the ``get`` of the context variable it
+    reads when OpenTelemetry keeps its context in one (its default runtime context): the
+    same value, without two Python calls on every attempt."""
+    runtime = getattr(otel_context, "_RUNTIME_CONTEXT", None)
+    variable = getattr(runtime, "_current_context", None)
+    if type(runtime).__name__ == "ContextVarsRuntimeContext" and isinstance(
+        variable, contextvars.ContextVar
+    ):
+        return variable.get
+    return otel_context.get_current
+
+
+_current_context = _context_reader()
 
 _QUIET_PROPAGATORS = (TraceContextTextMapPropagator, W3CBaggagePropagator)
 
@@ -216,7 +233,7 @@ class AttemptTelemetry:
         if propagator is not self._judged:  # the global one may be replaced at any time
             self._judged = propagator
             self._judged_quiet = _quiet_without_context(propagator)
-        if self._judged_quiet and not otel_context.get_current():
+        if self._judged_quiet and not _current_context():
             return
         propagator.inject(call.headers)
 

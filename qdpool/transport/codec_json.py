@@ -59,11 +59,29 @@ def query_for(call: Call, timeout: float) -> str:
     return f"{options}&timeout={seconds}" if options else f"timeout={seconds}"
 
 
+_TARGETS: dict[tuple[str, str | None, str, int], str] = {}
+"""(route, collection, options' query string, Qdrant timeout) -> the request target: a
+client sends the same few targets over and over. Bounded as ``_PATHS`` is."""
+
+
 def target_for(call: Call, timeout: float) -> str:
     """The request target: path and query string, built as one string (cheaper for HTTP
-    libraries than a params mapping they must re-encode)."""
-    query = query_for(call, timeout)
-    return path_for(call) + "?" + query if query else path_for(call)
+    libraries than a params mapping they must re-encode), ``path_for`` + ``?`` +
+    ``query_for``; remembered for calls without further path parameters."""
+    if call.path:
+        query = query_for(call, timeout)
+        return path_for(call) + "?" + query if query else path_for(call)
+    operation = call.operation
+    options = call.options.rest_query if call.options is not None else ""
+    seconds = (math.ceil(timeout) if timeout > 1.0 else 1) if operation.server_timeout else 0
+    key = (operation.rest_path, call.collection, options, seconds)
+    target = _TARGETS.get(key)
+    if target is None:
+        if len(_TARGETS) >= _PATHS_KEPT:
+            _TARGETS.clear()
+        query = query_for(call, timeout)
+        target = _TARGETS[key] = path_for(call) + "?" + query if query else path_for(call)
+    return target
 
 
 def encode_body(call: Call) -> bytes | None:

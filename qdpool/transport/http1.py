@@ -251,11 +251,12 @@ class Http1Transport:
         Raises only ``_FAILURES``; the caller maps them. ``call.sent`` is set once the
         head was handed to the socket.
         """
-        conn = self._take_idle() or await self._acquire(deadline)
-        remaining = deadline - self._clock()
-        if remaining <= 0:
-            self._release(conn)  # untouched: it can serve the next caller
-            raise TimeoutError()
+        conn = self._take_idle()
+        if conn is None:
+            conn = await self._acquire(deadline)
+            if deadline <= self._clock():  # the wait for it took the attempt's time
+                self._release(conn)  # untouched: it can serve the next caller
+                raise TimeoutError()
         self._watchdog.watch(conn, deadline)
         sent_before = call is not None and call.sent
         try:

@@ -76,24 +76,26 @@ def scored_point_from_json(item: Mapping[str, Any]) -> ScoredPoint:
 
 
 def _scored_points(items: list[Any]) -> list[ScoredPoint]:
-    # The per-point cost is most of a query's decoding, so: the scores rounded to float32 in
-    # one C call, ids checked by exact type, payloads taken as they are, vectors only if any,
-    # and each point's slots set here (calling the class, its ``__init__`` included, cost a
-    # fifth of the whole decode more).
-    scores = array("f", [item["score"] for item in items]).tolist()
+    # The per-point cost is most of a query's decoding, so: ids checked by exact type,
+    # payloads taken as they are, vectors only if any, each point's slots set here (calling
+    # the class, its ``__init__`` included, cost a fifth of the whole decode more), and the
+    # scores rounded to float32 in one C call once every point is made.
     new = object.__new__
     out = []
-    for index, item in enumerate(items):
-        get = item.get
-        point_id, vector = item["id"], get("vector")
+    scores = []
+    for item in items:
+        point_id = item["id"]
         point = new(ScoredPoint)
         point.id = point_id if type(point_id) is int or type(point_id) is str else _id(point_id)
-        point.score = scores[index]
-        point.version = get("version") or 0
-        point.payload = get("payload") or None
+        scores.append(item["score"])
+        point.version = item.get("version") or 0
+        point.payload = item.get("payload") or None
+        vector = item.get("vector")
         point.vector = None if vector is None else _vector(vector)
-        point.order_value = get("order_value")
+        point.order_value = item.get("order_value")
         out.append(point)
+    for point, score in zip(out, array("f", scores).tolist(), strict=True):
+        point.score = score
     return out
 
 

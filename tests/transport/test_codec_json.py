@@ -140,3 +140,28 @@ def test_target_carries_the_query_string() -> None:
     upsert = Call(UPSERT, "my docs", "rest", {}, WAIT, 1e12, EP)
     assert target_for(upsert, 1.5) == "/collections/my%20docs/points?wait=true&timeout=2"
     assert target_for(call_for(HEALTH, None), 1.0) == "/"
+
+
+def test_remembered_targets_are_the_ones_built() -> None:
+    """Every input of a target is in the key it is remembered under: each combination
+    gives what ``path_for`` and ``query_for`` build, however often it is asked for."""
+    from qdpool.call import NO_WAIT, Options
+    from qdpool.operations import CREATE_PAYLOAD_INDEX, DELETE_PAYLOAD_INDEX
+
+    calls = [
+        Call(UPSERT, "a", "rest", {}, options, 1e12, EP)
+        for options in (None, WAIT, NO_WAIT, Options(wait=True, ordering="strong"))
+    ]
+    calls += [Call(QUERY_POINTS, name, "rest", {}, None, 1e12, EP) for name in ("a", "b", "é")]
+    calls += [Call(CREATE_PAYLOAD_INDEX, "a", "rest", {}, WAIT, 1e12, EP)]
+    calls += [
+        Call(DELETE_PAYLOAD_INDEX, "a", "rest", None, WAIT, 1e12, EP, {"field_name": name})
+        for name in ("x", "y z")
+    ]
+    for _ in range(2):
+        for call in calls:
+            for timeout in (0.2, 1.0, 1.5, 30.0):
+                query = query_for(call, timeout)
+                expected = path_for(call) + ("?" + query if query else "")
+                assert target_for(call, timeout) == expected
+    assert target_for(calls[-1], 1.0).startswith("/collections/a/index/y%20z?")
