@@ -12,6 +12,7 @@ from typing import Any
 
 from benchmarks import loop_ratios
 from benchmarks.anatomy import Piece
+from benchmarks.cpu_pairs import Interleaved
 from benchmarks.ingest import IngestResult
 from benchmarks.latency import ClientRuns
 from benchmarks.machine import one_line
@@ -38,6 +39,8 @@ class Report:
     settings: Settings
     table: list[Row] = field(default_factory=list)
     results: dict[str, ClientRuns] = field(default_factory=dict)
+    interleaved: dict[tuple[str, str, str], Interleaved] = field(default_factory=dict)
+    """The CPU targets' pairs measured interleaved (``benchmarks/cpu_pairs.py``)."""
     checks: list[Check] = field(default_factory=list)
     defaults: list[str] = field(default_factory=list)
     overhead: OverheadResult | None = None
@@ -279,6 +282,7 @@ def as_json(r: Report) -> dict[str, Any]:
             "sync_table": r.sync_table,
             "load_average": list(r.load),
             "ingest": [dataclasses.asdict(i) for i in r.ingest],
+            "interleaved": [dataclasses.asdict(i) for i in r.interleaved.values()],
             "loop_ratios": [
                 dataclasses.asdict(x)
                 for x in loop_ratios.ratios(r.results, r.settings.loops or ("asyncio",))

@@ -44,6 +44,10 @@ class Settings:
     limit: int = 5
     rounds: int = 3
     sequential: int = 100
+    cpu_chunks: int = 12
+    """Turns each client of a CPU target takes, interleaved (``benchmarks/cpu_pairs.py``)."""
+    cpu_calls: int = 200
+    """Sequential calls per turn."""
     burst: int = 100
     concurrency: tuple[int, ...] = (1, 10, 100)
     throughput_calls: int = 1_000
@@ -66,6 +70,8 @@ class Settings:
             self,
             rounds=2,
             sequential=50,
+            cpu_chunks=6,
+            cpu_calls=100,
             burst=50,
             throughput_calls=300,
             warmup=10,
@@ -82,6 +88,8 @@ class Settings:
             seed_batch=100,
             rounds=1,
             sequential=5,
+            cpu_chunks=2,
+            cpu_calls=3,
             burst=5,
             concurrency=(1, 4),
             throughput_calls=20,

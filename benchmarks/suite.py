@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from benchmarks import (
     anatomy,
     clients,
+    cpu_pairs,
     dataset,
     ingest,
     latency,
@@ -94,7 +95,10 @@ def run(
     over = None if rep.overhead is None else rep.overhead.default_over_bare
     if rep.results or over is not None or rep.ingest:
         loops_run = settings.loops or ("asyncio",)
-        rep.checks = targets.checks(rep.results, over, top, loops=loops_run, ingested=rep.ingest)
+        rep.checks = targets.checks(
+            rep.results, over, top, loops=loops_run, ingested=rep.ingest,
+            interleaved=rep.interleaved,
+        )  # fmt: skip
     rep.defaults = targets.favoured_defaults(rep.table, top)
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     if settings.plots and rep.results:
@@ -151,6 +155,15 @@ def _latency(rep: report.Report, target: Target, settings: Settings) -> bool:
     _log(f"{len(specs)} clients x {settings.rounds} rounds: " + ", ".join(s.name for s in specs))
     try:
         rep.results = latency.run(target, settings, specs, QUERY_COLLECTION, queries)
+        names = {spec.name for spec in clients.select(settings.clients)}
+        pairs = [p for p in targets.cpu_pairs() if p[0] in names and p[1] in names]
+        if pairs:
+            _log("the CPU targets' pairs, interleaved (benchmarks/cpu_pairs.py)")
+            rep.interleaved = cpu_pairs.run(
+                target, QUERY_COLLECTION, queries, pairs, settings.loops or ("asyncio",),
+                limit=settings.limit, chunks=settings.cpu_chunks, calls=settings.cpu_calls,
+                warmup=settings.warmup,
+            )  # fmt: skip
     finally:
         asyncio.run(dataset.drop_collection(target, QUERY_COLLECTION))
     rep.table = rows(rep.results)

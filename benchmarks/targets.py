@@ -16,10 +16,11 @@ misses a bound, no client on that transport can meet it against this server.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from benchmarks import ingest as ingest_stage
+from benchmarks.cpu_pairs import Interleaved
 from benchmarks.ingest import IngestResult
 from benchmarks.latency import ClientRuns
 from benchmarks.loops import run_name
@@ -92,6 +93,11 @@ def _pairs(top: int) -> tuple[_Pair, ...]:
     )  # fmt: skip
 
 
+def cpu_pairs(top: int = 100) -> list[tuple[str, str]]:
+    """(numerator, denominator) of every CPU target, for ``benchmarks/cpu_pairs.py``."""
+    return [(p.numerator, p.denominator) for p in _pairs(top) if p.figure == "cpu"]
+
+
 def _cpu(results: dict[str, ClientRuns], name: str) -> list[float]:
     runs = results.get(name)
     if runs is None or not runs.ok:
@@ -127,14 +133,25 @@ def _server_note(results: dict[str, ClientRuns], names: Sequence[str], top: int)
 
 
 def _latency_checks(
-    results: dict[str, ClientRuns], top: int, loops: tuple[str, ...]
+    results: dict[str, ClientRuns],
+    top: int,
+    loops: tuple[str, ...],
+    interleaved: Mapping[tuple[str, str, str], Interleaved],
 ) -> list[Check]:
     out = []
     for pair in _pairs(top):
         for loop in loops:
             num = run_name(pair.numerator, loop, loops)
             den = run_name(pair.denominator, loop, loops)
-            if pair.figure == "cpu":
+            both = interleaved.get((pair.numerator, pair.denominator, loop))
+            if pair.figure == "cpu" and both is not None:
+                measured = both.ratio
+                how = (
+                    f"{num} / {den}, client CPU per sequential call, interleaved: median of "
+                    f"{both.chunks} turns of {both.calls} calls each "
+                    f"({both.numerator_us:.0f} / {both.denominator_us:.0f} us per call)"
+                )
+            elif pair.figure == "cpu":
                 measured = _ratio(_cpu(results, num), _cpu(results, den))
                 how = f"{num} / {den}, client CPU per sequential call"
             else:
@@ -188,12 +205,16 @@ def checks(
     *,
     loops: tuple[str, ...] = ("asyncio",),
     ingested: Sequence[IngestResult] = (),
+    interleaved: Mapping[tuple[str, str, str], Interleaved] | None = None,
 ) -> list[Check]:
     """Every target of issue 11; NaN (``not measured``) where a client or stage did not run.
 
     ``loops``: the event loops of the latency stage (its row names, ``benchmarks/loops.py``).
+    ``interleaved``: the CPU targets' pairs measured turn about (``benchmarks/cpu_pairs.py``);
+    a CPU target without one falls back on the latency stage's per-round ratio.
     """
-    out = _latency_checks(results, top, loops)
+    interleaved = interleaved or {}
+    out = _latency_checks(results, top, loops, interleaved)
     out.append(
         Check(
             "default pipeline over a null transport",

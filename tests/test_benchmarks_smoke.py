@@ -42,7 +42,14 @@ def test_tiny_run_produces_every_table_and_plot(tmp_path: Path) -> None:
     assert [i["error"] for i in data["ingest"]] == [None] * len(data["ingest"])
     assert data["overhead"]["default_over_bare"] is not None
     # issue 11's targets: 7 per event loop of the latency stage, the pipeline, 4 of ingestion
-    assert len(data["targets"]) == 7 * len(data["settings"]["loops"] or ["asyncio"]) + 1 + 4
+    loops = data["settings"]["loops"] or ["asyncio"]
+    assert len(data["targets"]) == 7 * len(loops) + 1 + 4
+    # the CPU targets come from their pairs measured turn about, on every loop
+    interleaved = {(i["numerator"], i["denominator"], i["loop"]) for i in data["interleaved"]}
+    assert len(interleaved) == 4 * len(loops)
+    assert all(i["ratio"] > 0 for i in data["interleaved"])
+    cpu_targets = [t for t in data["targets"] if t["name"].endswith("client CPU per call")]
+    assert cpu_targets and all("interleaved" in t["detail"] for t in cpu_targets)
 
     table = (tmp_path / "results.md").read_text()
     for heading in ("## Targets", "## Query latency", "## Pipeline overhead", "## Bulk ingestion"):
