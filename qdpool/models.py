@@ -108,7 +108,9 @@ class Record:
     The gRPC decoder makes ``deferred`` ones, decoded from the point's message when a field
     is first read: with upb every field read makes a Python object, and decoding a query's
     payloads at once cost several times parsing the whole reply, paid whether or not they
-    were read. Until then the point keeps its message, which keeps the reply's buffer alive.
+    were read. Until then the point keeps its message, which keeps the reply's buffer alive,
+    and its class is a private subclass (``isinstance`` holds; ``type(point)`` is the class
+    itself once any field has been read).
     """
 
     __slots__ = ("_fill", "_source", "id", "order_value", "payload", "vector")
