@@ -84,7 +84,7 @@ def link(interceptor: Interceptor, next: Handler) -> Handler:
     or ``next(call)`` when the interceptor's ``before(call)`` says that is all it needs."""
     method = _bound(interceptor)
     before: Callable[[Call], bool] | None = getattr(interceptor, "before", None)
-    if before is None:
+    if not callable(before):  # absent (or some attribute of the user's under that name)
 
         def linked(call: Call) -> Awaitable[Any]:
             return method(call, next)
