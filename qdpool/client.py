@@ -928,6 +928,8 @@ class Client:
         ordering: Ordering | None = None,
         progress: Progress | None = None,
         shard_key_selector: ShardKeySelector | None = None,
+        update_filter: Filter | None = None,
+        update_mode: UpdateMode | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
@@ -941,6 +943,8 @@ class Client:
         cancelled and the error is raised; batches already acknowledged stay written
         (upserts are idempotent: run it again to finish). Batches may complete out of
         order, so an id repeated in two batches may end with either version.
+        ``update_filter`` and ``update_mode`` are ``upsert``'s, checked once and applied to
+        every batch.
 
         Returns the number of points written.
         """
@@ -954,8 +958,9 @@ class Client:
             return _points.upsert_request(batch, start=start)["points"]  # type: ignore[no-any-return]
 
         source = ingest.point_batches(points, size, check)
+        conditions = _points.upsert_conditions(update_filter, update_mode)
         return await self._upload(
-            name, source, width, options, proto, timeout, progress, shard_key_selector
+            name, source, width, options, proto, timeout, progress, shard_key_selector, conditions
         )
 
     async def upload_collection(
@@ -971,6 +976,8 @@ class Client:
         ordering: Ordering | None = None,
         progress: Progress | None = None,
         shard_key_selector: ShardKeySelector | None = None,
+        update_filter: Filter | None = None,
+        update_mode: UpdateMode | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
@@ -986,8 +993,8 @@ class Client:
         checked before anything is sent (2-D, numbers, every value finite in float32),
         and so are the lengths of ``ids`` and ``payload`` when they have one; ids and
         payloads are checked batch by batch, and items beyond the vectors' count are not
-        read. Batching, ``parallel``, ``progress``, failures and the result are as in
-        ``upload_points``.
+        read. Batching, ``parallel``, ``progress``, ``update_filter``, ``update_mode``,
+        failures and the result are as in ``upload_points``.
         """
         name = validate.collection_name(collection_name)
         size = validate.positive_int(batch_size, "batch_size")
@@ -1003,8 +1010,9 @@ class Client:
 
             points = ingest.zip_points(vectors, ids, payload)
             source = ingest.point_batches(points, size, check)
+        conditions = _points.upsert_conditions(update_filter, update_mode)
         return await self._upload(
-            name, source, width, options, proto, timeout, progress, shard_key_selector
+            name, source, width, options, proto, timeout, progress, shard_key_selector, conditions
         )
 
     async def _upload(
@@ -1017,11 +1025,13 @@ class Client:
         timeout: float | None,
         progress: Progress | None,
         shard_key_selector: ShardKeySelector | None,
+        conditions: Mapping[str, Any],
     ) -> int:
-        shard_key = shard_keys.with_selector({}, shard_key_selector)  # checked before sending
+        # Both checked before anything is sent; every batch carries them.
+        extra = shard_keys.with_selector(dict(conditions), shard_key_selector)
 
         async def send(batch: PointRows) -> object:
-            body = {"points": batch, **shard_key}
+            body = {"points": batch, **extra}
             return await self._run(ops.UPSERT, name, body, options, protocol, timeout)
 
         return await ingest.upload(source, parallel=parallel, send=send, progress=progress)

@@ -785,6 +785,8 @@ class SyncClient:
         ordering: Ordering | None = None,
         progress: Progress | None = None,
         shard_key_selector: ShardKeySelector | None = None,
+        update_filter: Filter | None = None,
+        update_mode: UpdateMode | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
@@ -798,6 +800,8 @@ class SyncClient:
         cancelled and the error is raised; batches already acknowledged stay written
         (upserts are idempotent: run it again to finish). Batches may complete out of
         order, so an id repeated in two batches may end with either version.
+        ``update_filter`` and ``update_mode`` are ``upsert``'s, checked once and applied to
+        every batch.
 
         Returns the number of points written.
         """
@@ -811,6 +815,8 @@ class SyncClient:
                 ordering=ordering,
                 progress=progress,
                 shard_key_selector=shard_key_selector,
+                update_filter=update_filter,
+                update_mode=update_mode,
                 protocol=protocol,
                 timeout=timeout,
             )
@@ -829,6 +835,8 @@ class SyncClient:
         ordering: Ordering | None = None,
         progress: Progress | None = None,
         shard_key_selector: ShardKeySelector | None = None,
+        update_filter: Filter | None = None,
+        update_mode: UpdateMode | None = None,
         protocol: Protocol | None = None,
         timeout: float | None = None,
     ) -> int:
@@ -844,8 +852,8 @@ class SyncClient:
         checked before anything is sent (2-D, numbers, every value finite in float32),
         and so are the lengths of ``ids`` and ``payload`` when they have one; ids and
         payloads are checked batch by batch, and items beyond the vectors' count are not
-        read. Batching, ``parallel``, ``progress``, failures and the result are as in
-        ``upload_points``.
+        read. Batching, ``parallel``, ``progress``, ``update_filter``, ``update_mode``,
+        failures and the result are as in ``upload_points``.
         """
         return self._run(
             self._client.upload_collection(
@@ -859,6 +867,8 @@ class SyncClient:
                 ordering=ordering,
                 progress=progress,
                 shard_key_selector=shard_key_selector,
+                update_filter=update_filter,
+                update_mode=update_mode,
                 protocol=protocol,
                 timeout=timeout,
             )

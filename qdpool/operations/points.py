@@ -249,11 +249,21 @@ def upsert_request(
     if type(points) is not list:  # a list is never the column form: no look on the hot path
         points = _as_points(points)
     body: dict[str, Any] = {"points": validate.points(points, start=start)}
-    if update_filter is not None:
-        body["update_filter"] = validate.filter_(update_filter, "update_filter")
-    if update_mode is not None:
-        body["update_mode"] = _update_mode(update_mode)
+    if update_filter is not None or update_mode is not None:
+        body.update(upsert_conditions(update_filter, update_mode))
     return body
+
+
+def upsert_conditions(update_filter: Filter | None, update_mode: str | None) -> dict[str, Any]:
+    """The fields an upsert carries beside its points (``update_filter``, ``update_mode``),
+    checked; empty when neither is given. ``upload_points`` and ``upload_collection`` check
+    them once and put them on every batch."""
+    out: dict[str, Any] = {}
+    if update_filter is not None:
+        out["update_filter"] = validate.filter_(update_filter, "update_filter")
+    if update_mode is not None:
+        out["update_mode"] = _update_mode(update_mode)
+    return out
 
 
 def _as_points(points: Any) -> Any:
