@@ -52,8 +52,11 @@ class Endpoint:
     (the dataclass's own ``__hash__`` builds and hashes a tuple of six fields each time)."""
 
     def __post_init__(self) -> None:
-        key = (self.host, self.rest_port, self.grpc_port, self.tls, self.grpc_host, self.prefix)
-        object.__setattr__(self, "_hash", hash(key))
+        object.__setattr__(self, "_hash", hash(self._fields()))
+
+    def _fields(self) -> tuple[str, int, int | None, bool, str | None, str]:
+        """The compared fields, in ``__init__``'s order."""
+        return (self.host, self.rest_port, self.grpc_port, self.tls, self.grpc_host, self.prefix)
 
     def __hash__(self) -> int:
         return self._hash
@@ -61,8 +64,7 @@ class Endpoint:
     def __reduce__(self) -> tuple[type[Endpoint], tuple[object, ...]]:
         # Rebuilt from its fields, so the hash is computed anew (string hashes differ between
         # processes) rather than copied.
-        fields = (self.host, self.rest_port, self.grpc_port, self.tls, self.grpc_host, self.prefix)
-        return (Endpoint, fields)
+        return (Endpoint, self._fields())
 
     @classmethod
     def from_urls(cls, url: str, grpc_url: str | None = None) -> Endpoint:

@@ -59,7 +59,7 @@ def _pending_class(cls: type[_T]) -> type[_T]:
     is a plain slot read (a ``__getattr__`` fallback would pay for an ``AttributeError``
     on every first read)."""
 
-    def field(name: str) -> property:
+    def deferred_field(name: str) -> property:
         slot = cls.__dict__[name]
 
         def read(point: Any) -> Any:
@@ -72,7 +72,7 @@ def _pending_class(cls: type[_T]) -> type[_T]:
 
         return property(read, write, doc=f"``{name}``, decoding the point on first use.")
 
-    namespace: dict[str, Any] = {name: field(name) for name in cls.__match_args__}
+    namespace: dict[str, Any] = {name: deferred_field(name) for name in cls.__match_args__}
     namespace.update(__slots__=(), __module__=cls.__module__, __qualname__=cls.__qualname__)
     return type(cls.__name__, (cls,), namespace)
 

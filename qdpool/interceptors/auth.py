@@ -33,7 +33,7 @@ class Auth:
         return True
 
     async def __call__(self, call: Call, next: Handler) -> Any:
-        call.headers["api-key"] = self._key
+        self.before(call)
         return await next(call)
 
     def __repr__(self) -> str:

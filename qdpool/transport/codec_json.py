@@ -69,8 +69,7 @@ def target_for(call: Call, timeout: float) -> str:
     libraries than a params mapping they must re-encode), ``path_for`` + ``?`` +
     ``query_for``; remembered for calls without further path parameters."""
     if call.path:
-        query = query_for(call, timeout)
-        return path_for(call) + "?" + query if query else path_for(call)
+        return _target(call, timeout)
     operation = call.operation
     options = call.options.rest_query if call.options is not None else ""
     seconds = (math.ceil(timeout) if timeout > 1.0 else 1) if operation.server_timeout else 0
@@ -79,9 +78,14 @@ def target_for(call: Call, timeout: float) -> str:
     if target is None:
         if len(_TARGETS) >= _PATHS_KEPT:
             _TARGETS.clear()
-        query = query_for(call, timeout)
-        target = _TARGETS[key] = path_for(call) + "?" + query if query else path_for(call)
+        target = _TARGETS[key] = _target(call, timeout)
     return target
+
+
+def _target(call: Call, timeout: float) -> str:
+    query = query_for(call, timeout)
+    path = path_for(call)
+    return f"{path}?{query}" if query else path
 
 
 def encode_body(call: Call) -> bytes | None:

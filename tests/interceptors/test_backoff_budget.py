@@ -117,3 +117,18 @@ def test_sliding_counts_tolerate_a_clock_going_backwards() -> None:
     clock.now = 90.0
     counts.add(0)
     assert counts.totals == [2]
+
+
+def test_sliding_counts_put_each_event_in_the_slot_of_its_time() -> None:
+    """Times on and near the slots' edges (a width of 0.1 s is not exact in binary): the
+    totals are the events whose slot, ``time // width``, is one of the last ten."""
+    width = 1.0 / 10
+    counts = SlidingCounts(window=1.0, counters=1, clock=lambda: 0.0)
+    times: list[float] = []
+    for i in range(60):
+        for now in (i * width, i * width + 1e-12, (i + 1) * width - 1e-12):
+            counts.add(0, 1, now)
+            times.append(now)
+            newest = int(now // width)
+            expected = sum(1 for t in times if newest - 10 < int(t // width) <= newest)
+            assert counts.totals == [expected], (i, now)
