@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from virtual_loop import virtual_time
 
 from qdpool import operations as ops
 from qdpool.call import Call
@@ -31,8 +33,12 @@ ENDPOINT = Endpoint("127.0.0.1")
 OTHER = Endpoint("127.0.0.2")
 
 
-def make_call(timeout: float = 30.0, endpoint: Endpoint = ENDPOINT) -> Call:
-    return Call(ops.COUNT, "docs", "rest", {}, None, time.monotonic() + timeout, endpoint)
+def make_call(
+    timeout: float = 30.0,
+    endpoint: Endpoint = ENDPOINT,
+    clock: Callable[[], float] = time.monotonic,
+) -> Call:
+    return Call(ops.COUNT, "docs", "rest", {}, None, clock() + timeout, endpoint)
 
 
 class Gate:
@@ -96,16 +102,17 @@ async def test_limits_are_per_endpoint() -> None:
     await asyncio.gather(*tasks)
 
 
+@virtual_time
 async def test_waiting_is_bounded_by_the_deadline() -> None:
+    clock = asyncio.get_running_loop().time
     gate = Gate()
-    pipeline = Pipeline([Concurrency(ConcurrencyPolicy(limit=1))], gate)
-    holder = asyncio.create_task(pipeline(make_call()))  # type: ignore[arg-type]
+    pipeline = Pipeline([Concurrency(ConcurrencyPolicy(limit=1), clock=clock)], gate)
+    holder = asyncio.create_task(pipeline(make_call(clock=clock)))  # type: ignore[arg-type]
     await asyncio.sleep(0)
-    start = time.monotonic()
+    start = clock()
     with pytest.raises(DeadlineExceeded) as caught:
-        await pipeline(make_call(timeout=0.05))
-    elapsed = time.monotonic() - start
-    assert 0.04 <= elapsed < 0.2
+        await pipeline(make_call(timeout=0.05, clock=clock))
+    assert clock() - start == pytest.approx(0.05, abs=1e-3)
     assert caught.value.sent is False
     gate.open.set()
     await holder
@@ -331,25 +338,27 @@ async def test_the_moved_attempt_deadline_never_passes_the_call_deadline() -> No
     assert seen == [0.0]  # 0.9 s waited + 0.25 s per try would end past the call's 1.0 s
 
 
+@virtual_time
 async def test_a_deadline_spent_in_the_queue_is_a_queue_timeout_not_retried_nor_counted() -> None:
     """The recipe's failure: a queue wait must not spend retry budget or blame the node."""
+    clock = asyncio.get_running_loop().time
     gate = Gate()
-    budget = RetryBudget(RetryBudgetPolicy(ratio=0.2, min_per_second=0.0))
-    retry = Retry(RetryPolicy(per_try_timeout=0.02, base=0.001, cap=0.001), budget)
-    breaker = Breaker(BreakerPolicy(minimum_calls=1, failure_ratio=0.5))
-    concurrency = Concurrency(ConcurrencyPolicy(limit=1))
+    budget = RetryBudget(RetryBudgetPolicy(ratio=0.2, min_per_second=0.0), clock=clock)
+    retry = Retry(RetryPolicy(per_try_timeout=0.02, base=0.001, cap=0.001), budget, clock=clock)
+    breaker = Breaker(BreakerPolicy(minimum_calls=1, failure_ratio=0.5), clock=clock)
+    concurrency = Concurrency(ConcurrencyPolicy(limit=1), clock=clock)
     pipeline = Pipeline([retry, breaker, concurrency], gate)
-    holder = asyncio.create_task(pipeline(make_call()))  # type: ignore[arg-type]
+    holder = asyncio.create_task(pipeline(make_call(clock=clock)))  # type: ignore[arg-type]
     await asyncio.sleep(0)
     balance = budget.balance
-    start = time.monotonic()
+    start = clock()
     with pytest.raises(DeadlineExceeded) as caught:
-        await pipeline(make_call(timeout=0.1))
-    elapsed = time.monotonic() - start
+        await pipeline(make_call(timeout=0.1, clock=clock))
     error = caught.value
     assert isinstance(error, QueueTimeout) and error.queue == "concurrency"
     assert error.sent is False and error.status is None
-    assert 0.09 <= error.waited <= elapsed < 0.3  # the call's 0.1 s, not the 0.02 s per try
+    # the call's 0.1 s, not the 0.02 s per try
+    assert error.waited == pytest.approx(0.1, abs=1e-3) == clock() - start
     assert "waited 0.1" in str(error) and "for one of 1 concurrency slots to 127.0.0.1" in str(
         error
     )
