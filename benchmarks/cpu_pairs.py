@@ -13,16 +13,28 @@ both clients' chunks at about the same time, and the ratio is the median over th
 chunk pairs of A's CPU per call over B's. CPU time is read inside the loop, around the
 calls alone (``time.process_time``: every thread of the process, as in the latency
 stage, so grpcio's own threads count).
+
+Each pair runs in a process of its own (``python -m benchmarks.cpu_pairs``, which
+``run`` starts). In the suite's process the latency stage has run every client before,
+and a grpc.aio channel leaves grpcio's threads behind when it closes: after one, the
+REST floor's CPU per call rose from 68 to 104 us in one measurement, billed to
+whichever REST client ran then and not to the gRPC client that left them.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import dataclasses
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks import loops, measure
+from benchmarks import dataset, loops, measure
 from benchmarks.clients import CLIENTS, BenchClient
 from benchmarks.server import Target
 from benchmarks.stats import median
@@ -104,7 +116,7 @@ def pair(
 def run(
     target: Target,
     collection: str,
-    queries: list[list[float]],
+    dim: int,
     pairs: Sequence[tuple[str, str]],
     loops_run: Sequence[str],
     *,
@@ -113,12 +125,15 @@ def run(
     calls: int,
     warmup: int,
 ) -> dict[tuple[str, str, str], Interleaved]:
-    """Every pair on every loop, keyed ``(numerator, denominator, loop)``."""
+    """Every pair on every loop, each in a child process, keyed ``(numerator, denominator, loop)``.
+
+    The children query ``dataset.queries(dim)``, the latency stage's queries.
+    """
     out = {}
     for loop in loops_run:
         for names in pairs:
-            result = pair(
-                target, collection, queries, names, loop,
+            result = _run_child(
+                target, collection, dim, names, loop,
                 limit=limit, chunks=chunks, calls=calls, warmup=warmup,
             )  # fmt: skip
             out[(names[0], names[1], loop)] = result
@@ -128,3 +143,61 @@ def run(
                 flush=True,
             )
     return out
+
+
+def _run_child(
+    target: Target,
+    collection: str,
+    dim: int,
+    names: tuple[str, str],
+    loop: str,
+    *,
+    limit: int,
+    chunks: int,
+    calls: int,
+    warmup: int,
+) -> Interleaved:
+    cmd = [
+        sys.executable, "-m", "benchmarks.cpu_pairs",
+        "--rest-url", target.rest_url, "--grpc-url", target.grpc_url,
+        "--collection", collection, "--dim", str(dim),
+        "--pair", names[0], names[1], "--loop", loop, "--limit", str(limit),
+        "--chunks", str(chunks), "--calls", str(calls), "--warmup", str(warmup),
+    ]  # fmt: skip
+    env = dict(os.environ)
+    if target.api_key:
+        env["QDPOOL_BENCH_API_KEY"] = target.api_key
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(
+            f"the interleaved pair {names[0]} / {names[1]} [{loop}] failed "
+            f"(exit {proc.returncode}): {proc.stderr.strip()[-800:]}"
+        )
+    return Interleaved(**json.loads(lines[-1]))
+
+
+def child_main(argv: list[str] | None = None) -> None:
+    """One pair, measured in this process; prints the ``Interleaved`` as one JSON line."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.cpu_pairs")
+    p.add_argument("--rest-url", required=True)
+    p.add_argument("--grpc-url", required=True)
+    p.add_argument("--collection", required=True)
+    p.add_argument("--dim", type=int, required=True)
+    p.add_argument("--pair", nargs=2, required=True, choices=list(CLIENTS))
+    p.add_argument("--loop", required=True)
+    p.add_argument("--limit", type=int, required=True)
+    p.add_argument("--chunks", type=int, required=True)
+    p.add_argument("--calls", type=int, required=True)
+    p.add_argument("--warmup", type=int, required=True)
+    args = p.parse_args(argv)
+    target = Target(args.rest_url, args.grpc_url, os.environ.get("QDPOOL_BENCH_API_KEY"))
+    result = pair(
+        target, args.collection, dataset.queries(args.dim), (args.pair[0], args.pair[1]),
+        args.loop, limit=args.limit, chunks=args.chunks, calls=args.calls, warmup=args.warmup,
+    )  # fmt: skip
+    print(json.dumps(dataclasses.asdict(result)))
+
+
+if __name__ == "__main__":
+    child_main()

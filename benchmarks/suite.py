@@ -160,7 +160,7 @@ def _latency(rep: report.Report, target: Target, settings: Settings) -> bool:
         if pairs:
             _log("the CPU targets' pairs, interleaved (benchmarks/cpu_pairs.py)")
             rep.interleaved = cpu_pairs.run(
-                target, QUERY_COLLECTION, queries, pairs, settings.loops or ("asyncio",),
+                target, QUERY_COLLECTION, settings.dim, pairs, settings.loops or ("asyncio",),
                 limit=settings.limit, chunks=settings.cpu_chunks, calls=settings.cpu_calls,
                 warmup=settings.warmup,
             )  # fmt: skip

@@ -54,8 +54,13 @@ def codec(name: str) -> GrpcCodec[Any]:
 
 
 def encode_request(call: Call) -> Message:
-    assert call.operation.grpc is not None
-    message = call.operation.grpc.encode(call)
+    """The request message for ``call``; an encoder that writes the bytes itself (the plain
+    nearest query, bulk upserts) is read back into its message."""
+    codec = call.operation.grpc
+    assert codec is not None
+    message = codec.encode(call)
+    if isinstance(message, bytes):
+        message = codec.request.FromString(message)
     assert isinstance(message, Message)
     return message
 

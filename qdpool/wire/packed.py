@@ -1,4 +1,4 @@
-"""Upserts from bulk ingestion written straight to protobuf bytes.
+"""Upserts from bulk ingestion, and the plain nearest query, written straight to protobuf bytes.
 
 ``upload_points`` and ``upload_collection`` hand the transport batches of checked points
 (``PointRows``) whose dense vectors are float32 numpy arrays. Building an
@@ -21,6 +21,12 @@ sparse vectors, vectors as lists, values of other types) is encoded for that poi
 the usual upb fill, and a batch the fast path cannot encode at all (a value out of
 range, a bad key) is encoded by the usual path, which raises the usual ``InvalidInput``
 - so the bytes always parse to the message ``encode_upsert`` would have built.
+
+The plain nearest query (``query_points`` with one dense vector and no more than a
+limit and the two selectors, a search service's every call) is written here too
+(``nearest_query``): its vector is one ``struct`` pack behind a header that depends
+only on its dimension, and the rest of its ``QueryPoints`` is the same for every call
+with that collection, limit and selectors, so ``query_ops`` serializes it once.
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ _SMALL_INTEGERS = tuple(_INTEGER + bytes((n,)) for n in range(0x80))
 _KEYS: dict[str, bytes] = {}
 _HEADERS: dict[int, bytes] = {}  # data bytes -> dense_header
 _MAX_KEYS = 4096
+_NEAREST: dict[int, tuple[bytes, Any]] = {}  # dimension -> (nearest_query's header, packer)
 
 
 class PointRows(list[dict[str, Any]]):
@@ -228,3 +235,39 @@ def points(rows: PointRows) -> bytes:
     """The ``points`` field of an ``UpsertPoints`` for ``rows``; raises ``Unsupported``
     (or the usual path's ``InvalidInput``) when a point cannot be written here."""
     return b"".join([point(item) for item in rows])
+
+
+def nearest_query(vector: Any) -> bytes | None:
+    """``QueryPoints.query`` for a dense vector (a list of numbers, or a 1-d array), or
+    None for anything else, and for what ``struct`` refuses (a float32 overflow, which
+    protobuf makes inf, or a non-number): the usual fill encodes those, for the same
+    message or the same error."""
+    if type(vector) is list:
+        head = _NEAREST.get(len(vector)) or _nearest_header(len(vector))
+        try:
+            floats: bytes = head[1](*vector)
+        except (struct.error, OverflowError, TypeError):
+            return None
+        return head[0] + floats
+    if getattr(vector, "ndim", None) == 1 and hasattr(vector, "astype"):
+        raw: bytes = vector.astype("<f4", copy=False).tobytes()
+        return _nearest_header(len(raw) // 4)[0] + raw
+    return None
+
+
+def _nearest_header(dim: int) -> tuple[bytes, Any]:
+    """The bytes before a ``dim``-d query's floats in ``QueryPoints`` (``query`` = 3 ->
+    ``Query.nearest`` = 1 -> ``VectorInput.dense`` = 2 -> ``DenseVector.data`` = 1), and
+    the ``struct`` packer of its floats; remembered per dimension."""
+    cached = _NEAREST.get(dim)
+    if cached is not None:
+        return cached
+    data = 4 * dim
+    dense = _DATA + varint(data)
+    vector_input = b"\x12" + varint(len(dense) + data) + dense
+    query = b"\x0a" + varint(len(vector_input) + data) + vector_input
+    header = b"\x1a" + varint(len(query) + data) + query
+    if len(_NEAREST) >= _MAX_KEYS:
+        _NEAREST.clear()
+    made = _NEAREST[dim] = (header, struct.Struct(f"<{dim}f").pack)
+    return made

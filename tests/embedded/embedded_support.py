@@ -136,5 +136,7 @@ def pb(
         wait = params.get("wait")
         options = Options(wait=None if wait is None else wait == "true")
     message = spec.grpc.encode(Call(spec, collection, "grpc", body, options, 0.0, _ENDPOINT))
+    if isinstance(message, bytes):  # an encoder that writes the bytes itself
+        message = spec.grpc.request.FromString(message)
     assert isinstance(message, Message)
     return message

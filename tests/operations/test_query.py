@@ -64,8 +64,9 @@ async def test_the_dense_vector_path_builds_the_same_small_body() -> None:
     body = dict(rest.calls[0].body)
     assert list(body.pop("query")) == [1.0, 2.0]
     assert body == {"limit": 3, "with_payload": True, "with_vector": False}
-    message = qo.encode_query(call_of(ops.QUERY_POINTS, rest.calls[0].body))
-    assert list(message.query.nearest.dense.data) == [1.0, 2.0]
+    encoded = qo.encode_query(call_of(ops.QUERY_POINTS, rest.calls[0].body))
+    assert isinstance(encoded, bytes)  # the plain nearest query is written as bytes
+    assert list(_pts.QueryPoints.FromString(encoded).query.nearest.dense.data) == [1.0, 2.0]
 
 
 async def test_qdrant_client_models_and_numpy_become_rest_json() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from qdrant_client import models as qm
+from wire_support import encode_request
 
 import qdpool
 from qdpool import operations as ops
@@ -70,13 +71,13 @@ async def test_every_method_carries_the_selector_on_both_protocols(
             assert rest_call.operation is spec and grpc_call.operation is spec
             assert rest_call.body[shard_keys.FIELD] == sent == grpc_call.body[shard_keys.FIELD]
             assert spec.grpc is not None
-            message = spec.grpc.encode(grpc_call)
+            message = encode_request(grpc_call)
             assert message.HasField("shard_key_selector")
             received = spec.grpc.request.FromString(message.SerializeToString())
             collection, body, _ = spec.grpc.to_rest(received)
             assert collection == name and body[shard_keys.FIELD] == sent
             without = {k: v for k, v in body.items() if k != shard_keys.FIELD}
-            plain = spec.grpc.encode(grpc_call.part(without, None))
+            plain = encode_request(grpc_call.part(without, None))
             assert not plain.HasField("shard_key_selector")
             assert spec.grpc.to_rest(plain)[1] == without
         await getattr(client, method)("docs", **kwargs, protocol="rest")
