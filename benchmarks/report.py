@@ -12,8 +12,8 @@ from typing import Any
 
 from benchmarks import loop_ratios
 from benchmarks.anatomy import Piece
-from benchmarks.cpu_pairs import Interleaved
 from benchmarks.ingest import IngestResult
+from benchmarks.interleaved import Interleaved
 from benchmarks.latency import ClientRuns
 from benchmarks.machine import one_line
 from benchmarks.overhead import OverheadResult
@@ -39,8 +39,8 @@ class Report:
     settings: Settings
     table: list[Row] = field(default_factory=list)
     results: dict[str, ClientRuns] = field(default_factory=dict)
-    interleaved: dict[tuple[str, str, str], Interleaved] = field(default_factory=dict)
-    """The CPU targets' pairs measured interleaved (``benchmarks/cpu_pairs.py``)."""
+    interleaved: dict[tuple[str, str, str, str], Interleaved] = field(default_factory=dict)
+    """The latency-stage targets' pairs measured interleaved (``benchmarks/interleaved.py``)."""
     checks: list[Check] = field(default_factory=list)
     defaults: list[str] = field(default_factory=list)
     overhead: OverheadResult | None = None

@@ -44,10 +44,12 @@ class Settings:
     limit: int = 5
     rounds: int = 3
     sequential: int = 100
-    cpu_chunks: int = 12
-    """Turns each client of a CPU target takes, interleaved (``benchmarks/cpu_pairs.py``)."""
+    turns: int = 12
+    """Turns each client of a target's pair takes, interleaved (``benchmarks/interleaved.py``)."""
     cpu_calls: int = 200
-    """Sequential calls per turn."""
+    """Sequential calls per turn of a CPU pair."""
+    rate_calls: int = 1_000
+    """Calls per turn of a throughput pair (at the top concurrency)."""
     burst: int = 100
     concurrency: tuple[int, ...] = (1, 10, 100)
     throughput_calls: int = 1_000
@@ -70,10 +72,11 @@ class Settings:
             self,
             rounds=2,
             sequential=50,
-            cpu_chunks=6,
+            turns=6,
             cpu_calls=100,
             burst=50,
             throughput_calls=300,
+            rate_calls=300,
             warmup=10,
             overhead_calls=5_000,
             ingest_points=20_000,
@@ -88,11 +91,12 @@ class Settings:
             seed_batch=100,
             rounds=1,
             sequential=5,
-            cpu_chunks=2,
+            turns=2,
             cpu_calls=3,
             burst=5,
             concurrency=(1, 4),
             throughput_calls=20,
+            rate_calls=20,
             warmup=2,
             overhead_calls=200,
             ingest_points=300,

@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from benchmarks import (
     anatomy,
     clients,
-    cpu_pairs,
     dataset,
     ingest,
+    interleaved,
     latency,
     loop_ratios,
     loops,
@@ -156,14 +156,16 @@ def _latency(rep: report.Report, target: Target, settings: Settings) -> bool:
     try:
         rep.results = latency.run(target, settings, specs, QUERY_COLLECTION, queries)
         names = {spec.name for spec in clients.select(settings.clients)}
-        pairs = [p for p in targets.cpu_pairs() if p[0] in names and p[1] in names]
+        top = max(settings.concurrency)
+        pairs = [p for p in targets.interleaved_pairs(top) if p[0] in names and p[1] in names]
         if pairs:
-            _log("the CPU targets' pairs, interleaved (benchmarks/cpu_pairs.py)")
-            rep.interleaved = cpu_pairs.run(
-                target, QUERY_COLLECTION, settings.dim, pairs, settings.loops or ("asyncio",),
-                limit=settings.limit, chunks=settings.cpu_chunks, calls=settings.cpu_calls,
-                warmup=settings.warmup,
+            _log("the targets' pairs, interleaved (benchmarks/interleaved.py)")
+            plan = interleaved.Plan(
+                pairs, settings.loops or ("asyncio",), limit=settings.limit,
+                turns=settings.turns, cpu_calls=settings.cpu_calls,
+                rate_calls=settings.rate_calls, concurrency=top, warmup=settings.warmup,
             )  # fmt: skip
+            rep.interleaved = interleaved.run(target, QUERY_COLLECTION, settings.dim, plan)
     finally:
         asyncio.run(dataset.drop_collection(target, QUERY_COLLECTION))
     rep.table = rows(rep.results)

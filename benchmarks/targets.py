@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from benchmarks import ingest as ingest_stage
-from benchmarks.cpu_pairs import Interleaved
 from benchmarks.ingest import IngestResult
+from benchmarks.interleaved import Interleaved
 from benchmarks.latency import ClientRuns
 from benchmarks.loops import run_name
 from benchmarks.summary import Row, paired_ratio
@@ -93,9 +93,10 @@ def _pairs(top: int) -> tuple[_Pair, ...]:
     )  # fmt: skip
 
 
-def cpu_pairs(top: int = 100) -> list[tuple[str, str]]:
-    """(numerator, denominator) of every CPU target, for ``benchmarks/cpu_pairs.py``."""
-    return [(p.numerator, p.denominator) for p in _pairs(top) if p.figure == "cpu"]
+def interleaved_pairs(top: int = 100) -> list[tuple[str, str, str]]:
+    """(numerator, denominator, figure) of every latency-stage target, for
+    ``benchmarks/interleaved.py``."""
+    return [(p.numerator, p.denominator, p.figure) for p in _pairs(top)]
 
 
 def _cpu(results: dict[str, ClientRuns], name: str) -> list[float]:
@@ -136,21 +137,22 @@ def _latency_checks(
     results: dict[str, ClientRuns],
     top: int,
     loops: tuple[str, ...],
-    interleaved: Mapping[tuple[str, str, str], Interleaved],
+    interleaved: Mapping[tuple[str, str, str, str], Interleaved],
 ) -> list[Check]:
     out = []
     for pair in _pairs(top):
         for loop in loops:
             num = run_name(pair.numerator, loop, loops)
             den = run_name(pair.denominator, loop, loops)
-            both = interleaved.get((pair.numerator, pair.denominator, loop))
-            if pair.figure == "cpu" and both is not None:
+            both = interleaved.get((pair.numerator, pair.denominator, pair.figure, loop))
+            if both is not None:
                 measured = both.ratio
-                how = (
-                    f"{num} / {den}, client CPU per sequential call, interleaved: median of "
-                    f"{both.chunks} turns of {both.calls} calls each "
-                    f"({both.numerator_us:.0f} / {both.denominator_us:.0f} us per call)"
-                )
+                how = f"{num} / {den}, {both.describe()}"
+                if both.server_busy is not None and both.server_busy >= SERVER_BOUND:
+                    how += (
+                        f"; server CPU up to {both.server_busy * 100:.0f}% of a core: "
+                        "server-bound, capped"
+                    )
             elif pair.figure == "cpu":
                 measured = _ratio(_cpu(results, num), _cpu(results, den))
                 how = f"{num} / {den}, client CPU per sequential call"
@@ -205,13 +207,14 @@ def checks(
     *,
     loops: tuple[str, ...] = ("asyncio",),
     ingested: Sequence[IngestResult] = (),
-    interleaved: Mapping[tuple[str, str, str], Interleaved] | None = None,
+    interleaved: Mapping[tuple[str, str, str, str], Interleaved] | None = None,
 ) -> list[Check]:
     """Every target of issue 11; NaN (``not measured``) where a client or stage did not run.
 
     ``loops``: the event loops of the latency stage (its row names, ``benchmarks/loops.py``).
-    ``interleaved``: the CPU targets' pairs measured turn about (``benchmarks/cpu_pairs.py``);
-    a CPU target without one falls back on the latency stage's per-round ratio.
+    ``interleaved``: the latency-stage targets' pairs measured turn about
+    (``benchmarks/interleaved.py``), keyed ``Interleaved.key``; a target without one falls
+    back on the latency stage's per-round ratio.
     """
     interleaved = interleaved or {}
     out = _latency_checks(results, top, loops, interleaved)

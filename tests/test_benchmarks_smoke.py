@@ -44,12 +44,16 @@ def test_tiny_run_produces_every_table_and_plot(tmp_path: Path) -> None:
     # issue 11's targets: 7 per event loop of the latency stage, the pipeline, 4 of ingestion
     loops = data["settings"]["loops"] or ["asyncio"]
     assert len(data["targets"]) == 7 * len(loops) + 1 + 4
-    # the CPU targets come from their pairs measured turn about, on every loop
-    interleaved = {(i["numerator"], i["denominator"], i["loop"]) for i in data["interleaved"]}
-    assert len(interleaved) == 4 * len(loops)
+    # the latency-stage targets come from their pairs measured turn about, on every loop:
+    # 4 of client CPU per call and 3 of req/s
+    keys = {(i["numerator"], i["denominator"], i["figure"], i["loop"]) for i in data["interleaved"]}
+    assert len(keys) == 7 * len(loops)
+    assert sum(1 for i in data["interleaved"] if i["figure"] == "rate") == 3 * len(loops)
     assert all(i["ratio"] > 0 for i in data["interleaved"])
-    cpu_targets = [t for t in data["targets"] if t["name"].endswith("client CPU per call")]
-    assert cpu_targets and all("interleaved" in t["detail"] for t in cpu_targets)
+    pair_targets = [t for t in data["targets"] if "per call" in t["name"] or "req/s" in t["name"]]
+    pair_targets = [t for t in pair_targets if "ingestion" not in t["name"]]
+    assert len(pair_targets) == 7 * len(loops)
+    assert all("interleaved" in t["detail"] for t in pair_targets)
 
     table = (tmp_path / "results.md").read_text()
     for heading in ("## Targets", "## Query latency", "## Pipeline overhead", "## Bulk ingestion"):

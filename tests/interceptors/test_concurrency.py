@@ -417,3 +417,59 @@ async def test_a_slot_that_comes_with_no_time_left_is_not_used() -> None:
         await second
     assert caught.value.waited == pytest.approx(2.0) and caught.value.sent is False
     assert sent == ["holder"] and concurrency.limiter(ENDPOINT).in_flight == 0
+
+
+@virtual_time
+async def test_queued_callers_time_out_at_their_own_deadlines_on_one_timer() -> None:
+    """The queue's one timer serves every deadline in turn, in any order of arrival."""
+    loop = asyncio.get_running_loop()
+    limiter = Limiter(ConcurrencyPolicy(limit=1))
+    assert limiter.try_acquire()
+    ended: dict[float, float] = {}
+
+    async def wait(timeout: float) -> None:
+        try:
+            await limiter.acquire(timeout)
+        except TimeoutError:
+            ended[timeout] = loop.time()
+
+    waits = [asyncio.create_task(wait(t)) for t in (0.3, 0.1, 0.2)]
+    await asyncio.sleep(0)
+    assert limiter.waiting == 3
+    await asyncio.gather(*waits)
+    assert ended == {t: pytest.approx(t, abs=2e-3) for t in (0.1, 0.2, 0.3)}
+    assert limiter.waiting == 0 and limiter._expiry is None
+    assert limiter.in_flight == 1  # the holder's slot; nobody timed out holding one
+
+
+@virtual_time
+async def test_a_caller_served_before_its_deadline_leaves_the_timer_to_the_rest() -> None:
+    loop = asyncio.get_running_loop()
+    limiter = Limiter(ConcurrencyPolicy(limit=1))
+    assert limiter.try_acquire()
+    served = asyncio.create_task(limiter.acquire(0.1))
+    late = asyncio.create_task(limiter.acquire(0.5))
+    await asyncio.sleep(0.05)
+    limiter.release()  # the slot goes to the first in line
+    await served
+    assert limiter.in_flight == 1 and limiter.waiting == 1
+    with pytest.raises(TimeoutError):
+        await late
+    assert loop.time() == pytest.approx(0.5, abs=2e-3)
+    limiter.release()
+    assert limiter.in_flight == 0 and limiter._expiry is None
+
+
+@virtual_time
+async def test_a_cancelled_waiter_leaves_the_queue_and_its_timer() -> None:
+    limiter = Limiter(ConcurrencyPolicy(limit=1))
+    assert limiter.try_acquire()
+    waiter = asyncio.create_task(limiter.acquire(10.0))
+    await asyncio.sleep(0)
+    assert limiter._expiry is not None
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert limiter.waiting == 0 and limiter._expiry is None
+    limiter.release()
+    assert limiter.try_acquire()
