@@ -25,7 +25,11 @@ if os.environ.get("QDPOOL_TEST_URL"):
 
 @pytest_asyncio.fixture(scope="session")
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+    # The server closes a connection idle for 5 s (KEEPALIVE_TIMEOUT, as Qdrant); aiohttp
+    # keeps one for 15 s by default, and a request sent on it just as the server closes it
+    # is reset (a full run on a loaded machine met that race). Idle ones go after 2 s here.
+    connector = aiohttp.TCPConnector(keepalive_timeout=2.0)
+    async with aiohttp.ClientSession(connector=connector) as session:
         yield session
 
 
