@@ -46,14 +46,13 @@ import gc
 import importlib
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks import dataset
+from benchmarks import children, dataset
 from benchmarks.server import Target, server_cpu
 from benchmarks.settings import Settings
 
@@ -189,8 +188,7 @@ def _run_child(
 ) -> IngestResult:
     batch = settings.ingest_split_batch if spec.split else settings.ingest_batch
     parallel = settings.ingest_split_parallel if spec.split else settings.ingest_parallel
-    cmd = [
-        sys.executable, "-m", "benchmarks.ingest",
+    args = [
         "--client", spec.name,
         "--rest-url", target.rest_url,
         "--grpc-url", target.grpc_url,
@@ -200,14 +198,10 @@ def _run_child(
         "--batch", str(batch),
         "--parallel", str(parallel),
     ]  # fmt: skip
-    env = dict(os.environ)
-    if target.api_key:
-        env["QDPOOL_BENCH_API_KEY"] = target.api_key
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        return _failed(spec, f"exit {proc.returncode}: {proc.stderr.strip()[-500:]}")
-    return IngestResult(**json.loads(lines[-1]))
+    try:
+        return IngestResult(**children.run("benchmarks.ingest", args, target))
+    except children.ChildFailed as exc:
+        return _failed(spec, str(exc))
 
 
 def _failed(spec: IngestSpec, error: str) -> IngestResult:
@@ -329,7 +323,7 @@ def child_main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     spec = next(s for s in INGEST_SPECS if s.name == args.client)
     args.protocol, args.method = spec.protocol, spec.method
-    target = Target(args.rest_url, args.grpc_url, os.environ.get("QDPOOL_BENCH_API_KEY"))
+    target = children.target(args.rest_url, args.grpc_url)
     data = dataset.vectors(args.points, args.dim, seed=11)
 
     # Import the client's library before the baseline: its code is not what is measured.

@@ -33,14 +33,11 @@ import argparse
 import asyncio
 import dataclasses
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks import dataset, loops, measure
+from benchmarks import children, dataset, loops, measure
 from benchmarks.clients import CLIENTS, BenchClient
 from benchmarks.server import Target
 from benchmarks.stats import median
@@ -206,8 +203,7 @@ def _run_child(
     plan: Plan,
 ) -> Interleaved:
     calls = plan.cpu_calls if figure == "cpu" else plan.rate_calls
-    cmd = [
-        sys.executable, "-m", "benchmarks.interleaved",
+    args = [
         "--rest-url", target.rest_url, "--grpc-url", target.grpc_url,
         "--collection", collection, "--dim", str(dim),
         "--pair", names[0], names[1], "--loop", loop, "--figure", figure,
@@ -215,18 +211,13 @@ def _run_child(
         "--concurrency", str(plan.concurrency), "--warmup", str(plan.warmup),
     ]  # fmt: skip
     if target.pid is not None:
-        cmd += ["--server-pid", str(target.pid)]
-    env = dict(os.environ)
-    if target.api_key:
-        env["QDPOOL_BENCH_API_KEY"] = target.api_key
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
+        args += ["--server-pid", str(target.pid)]
+    try:
+        return Interleaved(**children.run("benchmarks.interleaved", args, target))
+    except children.ChildFailed as exc:
         raise RuntimeError(
-            f"the interleaved pair {names[0]} / {names[1]} [{figure}, {loop}] failed "
-            f"(exit {proc.returncode}): {proc.stderr.strip()[-800:]}"
-        )
-    return Interleaved(**json.loads(lines[-1]))
+            f"the interleaved pair {names[0]} / {names[1]} [{figure}, {loop}] failed ({exc})"
+        ) from None
 
 
 def child_main(argv: list[str] | None = None) -> None:
@@ -246,8 +237,7 @@ def child_main(argv: list[str] | None = None) -> None:
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--warmup", type=int, required=True)
     args = p.parse_args(argv)
-    api_key = os.environ.get("QDPOOL_BENCH_API_KEY")
-    target = Target(args.rest_url, args.grpc_url, api_key, args.server_pid)
+    target = children.target(args.rest_url, args.grpc_url, args.server_pid)
     result = pair(
         target, args.collection, dataset.queries(args.dim), (args.pair[0], args.pair[1]),
         args.loop, figure=args.figure, limit=args.limit, turns=args.turns, calls=args.calls,

@@ -15,6 +15,7 @@ into the same typed result on either protocol.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import random
@@ -423,7 +424,9 @@ class Client:
             raise ClientClosed("client is closed")
         if not self._started:
             return self._start_then_run(
-                operation, collection, body, options, protocol, timeout, path, stream
+                functools.partial(
+                    self._run, operation, collection, body, options, protocol, timeout, path, stream
+                )
             )
         if asyncio.get_running_loop() is not self._loop:
             self._check_loop(asyncio.get_running_loop())
@@ -444,22 +447,11 @@ class Client:
         awaitable: Awaitable[R] = self.pipeline.handler(call)
         return awaitable
 
-    async def _start_then_run(
-        self,
-        operation: Operation[R],
-        collection: str | None,
-        body: Any,
-        options: Options | None,
-        protocol: str | None,
-        timeout: float | None,
-        path: Mapping[str, str] | None,
-        stream: Stream | None,
-    ) -> R:
-        """The first call of a client not started yet: ``start()``, then the call."""
+    async def _start_then_run(self, run: Callable[[], Awaitable[R]]) -> R:
+        """The first call of a client not started yet: ``start()``, then ``run()`` (the call's
+        own ``_run``, which finds the client started)."""
         await self.start()
-        return await self._run(
-            operation, collection, body, options, protocol, timeout, path, stream
-        )
+        return await run()
 
     def _write_options(self, wait: bool, ordering: Ordering | None) -> Options:
         if ordering is None:

@@ -38,7 +38,7 @@ class Deadline:
         return call.deadline > self._clock()
 
     async def __call__(self, call: Call, next: Handler) -> Any:
-        if call.deadline <= self._clock():
+        if not self.before(call):
             raise DeadlineExceeded(
                 "deadline expired before the call was sent", protocol=call.protocol, sent=False
             )
