@@ -18,7 +18,8 @@ after they have drained.
 A background task, every ``DiscoveryPolicy.check_interval`` seconds:
 
 * health-checks (``GET /`` over REST, else the gRPC health check, with the API
-  key) each node whose last attempt failed, and each ejected node: a passing check
+  key) each node whose last attempt failed, each node the balancer has passed over
+  for a whole round while others answered, and each ejected node: a passing check
   resets an active node's latency estimate (the balancer, which shunned it, tries
   it again) or re-admits an ejected one; a failed check counts against the node
   (see ``Ejector.checked``);
@@ -373,17 +374,25 @@ class Cluster:
             await self.refresh()
 
     async def check_nodes(self) -> None:
-        """Health-check every node that failed its last attempt, and every ejected one.
+        """Health-check the nodes the balancer shuns, and every ejected one.
 
-        A node the balancer shuns after a failure would otherwise get no attempt (and
-        so no news) for as long as its cost stays high: a dead node might never be
-        ejected, a restarted one never tried. A passing check of an active node resets
-        its latency estimate, so the balancer tries it again at once; the ejector
-        decides what a check means for an ejected node, and counts a failed check of
-        an active one as a failure (``Ejector.checked``).
+        A node the balancer shuns gets no attempt (and so no news) for as long as its
+        cost stays high: a dead node might never be ejected, a restarted one never
+        tried. Two kinds are shunned: a node whose last attempt failed, and one passed
+        over for a whole round while others answered. The second is what a stall of
+        the client's own process leaves: every answer in flight during it comes late,
+        so every node gets a peak; the node picked next forgets its peak within a few
+        dozen answers (``BalancerPolicy.forget``), while the others, unpicked, forget
+        theirs only with time, and with two nodes left in the balancer the same one
+        wins every pair meanwhile (seen for over a second in a kill -9 test).
+
+        A passing check of an active node resets its latency estimate, so the
+        balancer tries it again at once; the ejector decides what a check means for
+        an ejected node, and counts a failed check of an active one as a failure
+        (``Ejector.checked``).
         """
         ejector = self.ejector
-        nodes = [n for n in self.nodes.in_state(ACTIVE) if n.suspect]
+        nodes = self._shunned(self.nodes.in_state(ACTIVE))
         if ejector is not None:
             nodes += self.nodes.in_state(EJECTED)
         if not nodes:
@@ -395,11 +404,24 @@ class Cluster:
             if isinstance(result, asyncio.CancelledError):
                 raise result
             error = result if isinstance(result, BaseException) else None
-            if node.state == ACTIVE and error is None and node.suspect:
+            if node.state == ACTIVE and error is None and node.load.samples:
                 node.suspect = False
                 node.load.reset()
             if ejector is not None:
                 ejector.checked(node, error)
+
+    def _shunned(self, active: Sequence[Node]) -> list[Node]:
+        """The active nodes whose last attempt failed, or that no attempt reached for a round.
+
+        "No attempt for a round": none in flight and no answer within the last
+        ``check_interval``, while another node answered within it (an idle client
+        checks nothing).
+        """
+        since = self._clock() - self.discovery_policy.check_interval
+        idle = [n for n in active if not n.in_flight and n.load.samples and n.load.stamp < since]
+        if idle and len(idle) < len(active) and any(n.load.stamp >= since for n in active):
+            return [n for n in active if n.suspect or n in idle]
+        return [n for n in active if n.suspect]
 
     async def _health_check(self, endpoint: Endpoint) -> None:
         timeout = self.ejector.policy.health_check_timeout if self.ejector else 1.0

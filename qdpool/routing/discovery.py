@@ -49,7 +49,7 @@ class DiscoveryPolicy(_Replace):
         drain_timeout: seconds a leaving node's attempts in flight are waited for
             before its transports are closed anyway.
         check_interval: seconds between the background task's rounds (health
-            checks of ejected nodes and of nodes whose last attempt failed, starting
+            checks of ejected nodes and of nodes the balancer shuns, starting
             nodes that could not start, reads of the peers when due).
     """
 

@@ -23,9 +23,10 @@ Envoy's outlier detection, with its defaults:
 
 Unlike Envoy's passive mode, a node is also checked actively (``GET /`` or
 gRPC's health check, every ``DiscoveryPolicy.check_interval``): an active node
-whose last attempt failed, so that a dead node the balancer shuns at once still
-reaches ``consecutive_failures`` (its failed checks count), and every ejected
-node. An ejected node comes back on a passing check after its ejection time,
+the balancer shuns (its last attempt failed, or no attempt reached it for a
+round; see ``Cluster.check_nodes``), so that a dead node the balancer shuns at
+once still reaches ``consecutive_failures`` (its failed checks count), and every
+ejected node. An ejected node comes back on a passing check after its ejection time,
 or as soon as a check passes after one failed (it was down and is back, as
 Envoy's ``successful_active_health_check_uneject_host``); a check failing when
 its time is over ejects it again, for longer.
@@ -222,9 +223,9 @@ class Ejector:
         ``successful_active_health_check_uneject_host`` does. A node whose checks
         pass all along while its calls failed serves its ejection time. A check
         failing at the end of the ejection ejects the node again, for longer.
-        An active node whose last attempt failed is checked too: a failed check
-        counts as one more consecutive failure (so a node the balancer shuns still
-        reaches ``consecutive_failures``), a passing one says nothing about its calls.
+        An active node the balancer shuns is checked too: a failed check counts as
+        one more consecutive failure (so a node the balancer shuns still reaches
+        ``consecutive_failures``), a passing one says nothing about its calls.
         """
         record = node.outlier
         if node.state == EJECTED:

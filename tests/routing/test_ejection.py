@@ -334,3 +334,42 @@ def test_a_node_that_failed_once_is_checked_and_tried_again_at_once_when_it_answ
     assert report["estimate"] >= 1.0  # the failure's penalty
     assert report["checks"] >= 1
     assert report["served_within_half_a_second"] > 50
+
+
+def test_a_node_passed_over_for_a_round_after_a_stall_is_checked_and_tried_again() -> None:
+    """A stall of the client's process makes every answer in flight late: each node gets
+    a peak, as long as the stall was when its last answer came. The node picked next
+    forgets its peak within a few dozen answers; the other, unpicked, only with time.
+    With two nodes in the balancer the cheaper wins every pair, so without the check
+    the second goes unpicked for seconds (ln(0.3 s / 3 ms) of decay)."""
+
+    def run(*, check: bool) -> dict[str, Any]:
+        async def main() -> dict[str, Any]:
+            interval = 0.2 if check else 1000.0
+            policy = DiscoveryPolicy(check_interval=interval)
+            sim = Sim(2, ejection=None, retry=None, discovery=policy)
+            await sim.cluster.start()
+            await sim.load(callers=8, seconds=0.2)
+            first, second = (sim.cluster.nodes.get(endpoint(i)) for i in range(2))
+            assert first is not None and second is not None
+            first.load.observe(0.05, clock())  # the peaks the stall left
+            second.load.observe(0.3, clock())
+            counts = [len(sim.node(i).attempts) for i in range(2)]
+            await sim.load(callers=8, seconds=0.6)
+            report: dict[str, Any] = {
+                "served": [len(sim.node(i).attempts) - counts[i] for i in range(2)],
+                "checks": [sim.node(i).health_checks for i in range(2)],
+            }
+            await asyncio.sleep(1.0)  # an idle client: no node is passed over
+            report["idle_checks"] = [sim.node(i).health_checks for i in range(2)]
+            await sim.cluster.close()
+            return report
+
+        return simulate(main)
+
+    without = run(check=False)
+    assert without["served"][1] == 0  # the failure this guards against
+    report = run(check=True)
+    assert min(report["served"]) > 100, report  # both nodes serve within 0.6 s
+    assert report["checks"][1] >= 1
+    assert report["idle_checks"] == report["checks"]
