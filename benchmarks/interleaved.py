@@ -20,11 +20,17 @@ figures are measured so:
   (``measure.throughput``), with the server's CPU read alongside, so that a turn in
   which the server used a whole core says so.
 
-Each pair runs in a process of its own (``python -m benchmarks.interleaved``, which
+Each pair runs in processes of its own (``python -m benchmarks.interleaved``, which
 ``run`` starts). In the suite's process the latency stage has run every client before,
 and a grpc.aio channel leaves grpcio's threads behind when it closes: after one, the
 REST floor's CPU per call rose from 68 to 104 us in one measurement, billed to
 whichever REST client ran then and not to the gRPC client that left them.
+
+And in ``processes`` of them, one after another, whose per-turn ratios are pooled: the
+median of one process's turns is steady, but it moves from one process to the next
+(memory layout, which objects share cache lines, differs with every start, a known
+source of bias in measurements). Six processes of the same pair, qdpool REST over the
+floor on uvloop, gave medians from 1.29 to 1.64.
 """
 
 from __future__ import annotations
@@ -63,6 +69,9 @@ class Interleaved:
     concurrency: int
     server_busy: float | None
     """The most of one core the server used in any turn of a rate pair (None: unknown)."""
+    ratios: tuple[float, ...] = ()
+    """Every turn pair's ratio, of every process."""
+    processes: int = 1
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -76,10 +85,29 @@ class Interleaved:
         else:
             what = f"req/s at concurrency {self.concurrency}"
             means = f"{self.numerator_mean:,.0f} / {self.denominator_mean:,.0f} req/s"
+        where = f" in {self.processes} processes" if self.processes > 1 else ""
         return (
-            f"{what}, interleaved: median of {self.turns} turns of {self.calls} calls each "
-            f"({means})"
+            f"{what}, interleaved: median of {self.turns} turns{where} of {self.calls} calls "
+            f"each ({means})"
         )
+
+
+def pooled(results: Sequence[Interleaved]) -> Interleaved:
+    """One pair measured in several processes, as one: the median of all their turns."""
+    first = results[0]
+    ratios = tuple(r for result in results for r in result.ratios)
+    turns = sum(result.turns for result in results)
+    busy = [result.server_busy for result in results if result.server_busy is not None]
+    return dataclasses.replace(
+        first,
+        ratio=median(list(ratios)) if ratios else float("nan"),
+        numerator_mean=sum(r.numerator_mean * r.turns for r in results) / turns,
+        denominator_mean=sum(r.denominator_mean * r.turns for r in results) / turns,
+        turns=turns,
+        server_busy=max(busy) if busy else None,
+        ratios=ratios,
+        processes=sum(result.processes for result in results),
+    )
 
 
 async def _cpu_turn(
@@ -154,6 +182,7 @@ def pair(
         calls,
         width,
         max(busy) if busy else None,
+        tuple(ratios),
     )
 
 
@@ -169,20 +198,28 @@ class Plan:
     rate_calls: int
     concurrency: int
     warmup: int
+    processes: int = 1
+    """Processes each pair is measured in, one after another (``turns`` in each)."""
 
 
 def run(
     target: Target, collection: str, dim: int, plan: Plan
 ) -> dict[tuple[str, str, str, str], Interleaved]:
-    """Every pair of ``plan``, each in a child process, keyed ``Interleaved.key``.
+    """Every pair of ``plan``, each in ``plan.processes`` child processes, keyed
+    ``Interleaved.key``.
 
     The children query ``dataset.queries(dim)``, the latency stage's queries.
     """
     out = {}
     for loop in plan.loops:
         for numerator, denominator, figure in plan.pairs:
-            result = _run_child(
-                target, collection, dim, (numerator, denominator), loop, figure, plan
+            result = pooled(
+                [
+                    _run_child(
+                        target, collection, dim, (numerator, denominator), loop, figure, plan
+                    )
+                    for _ in range(plan.processes)
+                ]
             )
             out[result.key] = result
             print(
@@ -213,7 +250,9 @@ def _run_child(
     if target.pid is not None:
         args += ["--server-pid", str(target.pid)]
     try:
-        return Interleaved(**children.run("benchmarks.interleaved", args, target))
+        fields = children.run("benchmarks.interleaved", args, target)
+        fields["ratios"] = tuple(fields["ratios"])
+        return Interleaved(**fields)
     except children.ChildFailed as exc:
         raise RuntimeError(
             f"the interleaved pair {names[0]} / {names[1]} [{figure}, {loop}] failed ({exc})"

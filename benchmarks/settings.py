@@ -44,8 +44,11 @@ class Settings:
     limit: int = 5
     rounds: int = 3
     sequential: int = 100
-    turns: int = 12
-    """Turns each client of a target's pair takes, interleaved (``benchmarks/interleaved.py``)."""
+    turns: int = 8
+    """Turns each client of a target's pair takes, interleaved (``benchmarks/interleaved.py``),
+    in each of ``pair_processes`` processes."""
+    pair_processes: int = 3
+    """Processes each target's pair is measured in, its turns pooled."""
     cpu_calls: int = 200
     """Sequential calls per turn of a CPU pair."""
     rate_calls: int = 1_000
@@ -73,6 +76,7 @@ class Settings:
             rounds=2,
             sequential=50,
             turns=6,
+            pair_processes=1,
             cpu_calls=100,
             burst=50,
             throughput_calls=300,
@@ -92,6 +96,7 @@ class Settings:
             rounds=1,
             sequential=5,
             turns=2,
+            pair_processes=1,
             cpu_calls=3,
             burst=5,
             concurrency=(1, 4),

@@ -164,6 +164,7 @@ def _latency(rep: report.Report, target: Target, settings: Settings) -> bool:
                 pairs, settings.loops or ("asyncio",), limit=settings.limit,
                 turns=settings.turns, cpu_calls=settings.cpu_calls,
                 rate_calls=settings.rate_calls, concurrency=top, warmup=settings.warmup,
+                processes=settings.pair_processes,
             )  # fmt: skip
             rep.interleaved = interleaved.run(target, QUERY_COLLECTION, settings.dim, plan)
     finally:
