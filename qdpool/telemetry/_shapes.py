@@ -50,6 +50,7 @@ class Shape:
         "span_attributes",
         "span_name",
         "url",
+        "wait_attributes",
     )
 
     def __init__(
@@ -90,6 +91,11 @@ class Shape:
             sc.QDPOOL_PROTOCOL: protocol,
         }
         self.counter_attributes: Attributes = counter
+        self.wait_attributes: Attributes = {
+            **counter,
+            sc.DB_CLIENT_CONNECTION_POOL_NAME: self.pool_name,
+        }
+        """``db.client.connection.wait_time``'s: the counters' and the pool's name."""
         self.metric_attributes: Attributes = {**span, sc.QDPOOL_PROTOCOL: protocol}
 
         attempt: dict[str, Any]

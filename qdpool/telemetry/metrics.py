@@ -88,16 +88,14 @@ class Instruments:
             description="Duration of database client operations.",
             explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
         )
-        # The global meter's instruments are proxies until an SDK provider is set; then
-        # each gets a real instrument, which ``live_duration`` takes and keeps.
-        self._duration_proxy = hasattr(self.duration, "_real_instrument")
-        self._duration_noop = isinstance(self.duration, NoOpHistogram)
+        self._duration = _Live(self.duration)
         self.wait_time = m.create_histogram(
             sc.DB_CLIENT_CONNECTION_WAIT_TIME,
             unit="s",
             description="The time it took to obtain a slot for a pooled connection.",
             explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
         )
+        self._wait_time = _Live(self.wait_time)
         m.create_observable_up_down_counter(
             sc.DB_CLIENT_CONNECTION_COUNT,
             callbacks=[self._observe_count],
@@ -155,18 +153,15 @@ class Instruments:
     # ------------------------------------------------------------ per call
 
     def live_duration(self) -> Histogram | None:
-        """The duration histogram, or None while it is a no-op (no meter SDK, a no-op provider).
+        """The duration histogram, or None while it is a no-op (no meter SDK, a no-op provider)."""
+        live = self._duration.get()
+        if live is not None:
+            self.duration = live
+        return live
 
-        Costs one attribute test per call: a proxy's real instrument, once there, is kept.
-        """
-        if self._duration_proxy:
-            real: Histogram | None = self.duration._real_instrument  # type: ignore[attr-defined]
-            if real is None:
-                return None
-            self.duration = real
-            self._duration_proxy = False
-            self._duration_noop = isinstance(real, NoOpHistogram)
-        return None if self._duration_noop else self.duration
+    def live_wait_time(self) -> Histogram | None:
+        """The concurrency wait histogram, or None while it is a no-op (as ``live_duration``)."""
+        return self._wait_time.get()
 
     def record_call(self, seconds: float, shape: Shape, error: BaseException | None) -> None:
         """One ``db.client.operation.duration`` point (none for a cancelled call)."""
@@ -250,3 +245,29 @@ def instruments_for(meter_provider: MeterProvider | None, version: str) -> Instr
             meter = meter_provider.get_meter(sc.SCOPE_NAME, version, schema_url=sc.SCHEMA_URL)
             found = _by_provider[meter_provider] = Instruments(meter)
         return found
+
+
+class _Live:
+    """A histogram, or None while it records nowhere, judged in one attribute test per read.
+
+    The global meter's instruments are proxies until an SDK provider is set; then each
+    gets a real instrument, which is taken and kept. A no-op one (a no-op provider, or no
+    SDK) records nothing, so its callers skip building the point's attributes.
+    """
+
+    __slots__ = ("_histogram", "_noop", "_proxy")
+
+    def __init__(self, histogram: Histogram) -> None:
+        self._histogram = histogram
+        self._proxy = hasattr(histogram, "_real_instrument")
+        self._noop = isinstance(histogram, NoOpHistogram)
+
+    def get(self) -> Histogram | None:
+        if self._proxy:
+            real: Histogram | None = self._histogram._real_instrument  # type: ignore[attr-defined]
+            if real is None:
+                return None
+            self._histogram = real
+            self._proxy = False
+            self._noop = isinstance(real, NoOpHistogram)
+        return None if self._noop else self._histogram
