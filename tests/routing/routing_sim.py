@@ -1,6 +1,6 @@
 """A simulated Qdrant cluster for routing tests: virtual time, fake nodes, the real chain.
 
-``VirtualTimeLoop`` is an asyncio loop whose clock jumps to the next timer
+It runs on ``virtual_loop.VirtualTimeLoop``, whose clock jumps to the next timer
 whenever nothing is ready to run, so ``asyncio.sleep(0.02)`` takes no real time
 and a test simulates seconds of traffic in milliseconds, deterministically.
 Every clock in a simulation is ``loop.time``.
@@ -18,6 +18,8 @@ import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
+
+from virtual_loop import VirtualTimeLoop, run_virtual
 
 from qdpool import operations as ops
 from qdpool.call import Call
@@ -47,34 +49,9 @@ T = TypeVar("T")
 __all__ = ["Sim", "SimNode", "Terminal", "VirtualTimeLoop", "clock", "endpoint", "ops", "simulate"]
 
 
-class VirtualTimeLoop(asyncio.SelectorEventLoop):
-    """An event loop on virtual time: idle waits end at once, at the time they were due."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._now = 0.0
-
-    def time(self) -> float:
-        return self._now
-
-    def _run_once(self) -> None:
-        ready = self._ready  # type: ignore[attr-defined]
-        scheduled = self._scheduled  # type: ignore[attr-defined]
-        if not ready and scheduled:
-            when = scheduled[0]._when
-            if when > self._now:
-                self._now = when
-        super()._run_once()  # type: ignore[misc]
-
-
 def simulate(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run ``main()`` to completion on a fresh virtual-time loop."""
-    loop = VirtualTimeLoop()
-    try:
-        return loop.run_until_complete(main())
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+    """Run ``main()`` to completion on a fresh virtual-time loop (``virtual_loop``)."""
+    return run_virtual(main())
 
 
 def clock() -> float:
