@@ -418,10 +418,13 @@ class Cluster:
         checks nothing).
         """
         since = self._clock() - self.discovery_policy.check_interval
-        idle = [n for n in active if not n.in_flight and n.load.samples and n.load.stamp < since]
-        if idle and len(idle) < len(active) and any(n.load.stamp >= since for n in active):
-            return [n for n in active if n.suspect or n in idle]
-        return [n for n in active if n.suspect]
+        if not any(n.load.stamp >= since for n in active):
+            return [n for n in active if n.suspect]
+        return [
+            n
+            for n in active
+            if n.suspect or (not n.in_flight and n.load.samples and n.load.stamp < since)
+        ]
 
     async def _health_check(self, endpoint: Endpoint) -> None:
         timeout = self.ejector.policy.health_check_timeout if self.ejector else 1.0

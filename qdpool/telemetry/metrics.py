@@ -82,20 +82,22 @@ class Instruments:
         self._pools: weakref.WeakSet[PoolSource] = weakref.WeakSet()
         self._lock = threading.Lock()
         m = meter
-        self.duration = m.create_histogram(
-            sc.DB_CLIENT_OPERATION_DURATION,
-            unit="s",
-            description="Duration of database client operations.",
-            explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
+        self._duration = _Live(
+            m.create_histogram(
+                sc.DB_CLIENT_OPERATION_DURATION,
+                unit="s",
+                description="Duration of database client operations.",
+                explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
+            )
         )
-        self._duration = _Live(self.duration)
-        self.wait_time = m.create_histogram(
-            sc.DB_CLIENT_CONNECTION_WAIT_TIME,
-            unit="s",
-            description="The time it took to obtain a slot for a pooled connection.",
-            explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
+        self._wait_time = _Live(
+            m.create_histogram(
+                sc.DB_CLIENT_CONNECTION_WAIT_TIME,
+                unit="s",
+                description="The time it took to obtain a slot for a pooled connection.",
+                explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
+            )
         )
-        self._wait_time = _Live(self.wait_time)
         m.create_observable_up_down_counter(
             sc.DB_CLIENT_CONNECTION_COUNT,
             callbacks=[self._observe_count],
@@ -152,12 +154,14 @@ class Instruments:
 
     # ------------------------------------------------------------ per call
 
+    @property
+    def duration(self) -> Histogram:
+        """The duration histogram to record to (the real one once a proxy has one)."""
+        return self._duration.histogram
+
     def live_duration(self) -> Histogram | None:
         """The duration histogram, or None while it is a no-op (no meter SDK, a no-op provider)."""
-        live = self._duration.get()
-        if live is not None:
-            self.duration = live
-        return live
+        return self._duration.get()
 
     def live_wait_time(self) -> Histogram | None:
         """The concurrency wait histogram, or None while it is a no-op (as ``live_duration``)."""
@@ -166,7 +170,7 @@ class Instruments:
     def record_call(self, seconds: float, shape: Shape, error: BaseException | None) -> None:
         """One ``db.client.operation.duration`` point (none for a cancelled call)."""
         if error is None:
-            self.duration.record(seconds, shape.metric_attributes)
+            self._duration.histogram.record(seconds, shape.metric_attributes)
             return
         if is_cancellation(error):
             return
@@ -174,7 +178,7 @@ class Instruments:
         attributes: dict[str, Any] = {**shape.metric_attributes, sc.ERROR_TYPE: error_type}
         if code is not None:
             attributes[sc.DB_RESPONSE_STATUS_CODE] = code
-        self.duration.record(seconds, attributes)
+        self._duration.histogram.record(seconds, attributes)
 
     # ------------------------------------------------------------ pools
 
@@ -255,19 +259,20 @@ class _Live:
     SDK) records nothing, so its callers skip building the point's attributes.
     """
 
-    __slots__ = ("_histogram", "_noop", "_proxy")
+    __slots__ = ("_noop", "_proxy", "histogram")
 
     def __init__(self, histogram: Histogram) -> None:
-        self._histogram = histogram
+        self.histogram = histogram
+        """The instrument to record to: the real one once a proxy has one."""
         self._proxy = hasattr(histogram, "_real_instrument")
         self._noop = isinstance(histogram, NoOpHistogram)
 
     def get(self) -> Histogram | None:
         if self._proxy:
-            real: Histogram | None = self._histogram._real_instrument  # type: ignore[attr-defined]
+            real: Histogram | None = self.histogram._real_instrument  # type: ignore[attr-defined]
             if real is None:
                 return None
-            self._histogram = real
+            self.histogram = real
             self._proxy = False
             self._noop = isinstance(real, NoOpHistogram)
-        return None if self._noop else self._histogram
+        return None if self._noop else self.histogram
