@@ -60,7 +60,6 @@ class Interleaved:
     loop: str
     figure: str
     """``"cpu"`` (client CPU per sequential call) or ``"rate"`` (req/s at ``concurrency``)."""
-    ratio: float
     numerator_mean: float
     """The numerator's figure over all its turns: microseconds of CPU per call, or req/s."""
     denominator_mean: float
@@ -72,6 +71,11 @@ class Interleaved:
     ratios: tuple[float, ...] = ()
     """Every turn pair's ratio, of every process."""
     processes: int = 1
+
+    @property
+    def ratio(self) -> float:
+        """The median of every turn's ratio (NaN when no turn gave one)."""
+        return median(list(self.ratios)) if self.ratios else float("nan")
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -100,7 +104,6 @@ def pooled(results: Sequence[Interleaved]) -> Interleaved:
     busy = [result.server_busy for result in results if result.server_busy is not None]
     return dataclasses.replace(
         first,
-        ratio=median(list(ratios)) if ratios else float("nan"),
         numerator_mean=sum(r.numerator_mean * r.turns for r in results) / turns,
         denominator_mean=sum(r.denominator_mean * r.turns for r in results) / turns,
         turns=turns,
@@ -175,7 +178,6 @@ def pair(
         names[1],
         loop,
         figure,
-        median(ratios) if ratios else float("nan"),
         sum(values[0]) / len(values[0]),
         sum(values[1]) / len(values[1]),
         turns,

@@ -282,7 +282,9 @@ def as_json(r: Report) -> dict[str, Any]:
             "sync_table": r.sync_table,
             "load_average": list(r.load),
             "ingest": [dataclasses.asdict(i) for i in r.ingest],
-            "interleaved": [dataclasses.asdict(i) for i in r.interleaved.values()],
+            "interleaved": [
+                {**dataclasses.asdict(i), "ratio": i.ratio} for i in r.interleaved.values()
+            ],
             "loop_ratios": [
                 dataclasses.asdict(x)
                 for x in loop_ratios.ratios(r.results, r.settings.loops or ("asyncio",))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,20 @@ def test_tiny_run_produces_every_table_and_plot(tmp_path: Path) -> None:
     if importlib.util.find_spec("matplotlib") is not None:
         for png in ("latency_cdf.png", "cpu_per_call.png"):
             assert (tmp_path / png).stat().st_size > 10_000
+
+
+def test_a_pair_measured_in_several_processes_is_the_median_of_all_their_turns() -> None:
+    from benchmarks.interleaved import Interleaved, pooled
+
+    def one(ratios: tuple[float, ...], mean: float) -> Interleaved:
+        return Interleaved(
+            "a", "b", "asyncio", "cpu", mean, 10.0, len(ratios), 200, 1, None, ratios
+        )
+
+    first, second = one((1.0, 2.0), 20.0), one((3.0, 4.0, 5.0, 6.0), 50.0)
+    assert first.ratio == 1.5 and second.ratio == 4.5
+    both = pooled([first, second])
+    assert both.ratios == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0) and both.ratio == 3.5
+    assert both.turns == 6 and both.processes == 2
+    assert both.numerator_mean == (20.0 * 2 + 50.0 * 4) / 6
+    assert math.isnan(one((), 1.0).ratio)

@@ -418,12 +418,12 @@ class Cluster:
         checks nothing).
         """
         since = self._clock() - self.discovery_policy.check_interval
-        if not any(n.load.stamp >= since for n in active):
-            return [n for n in active if n.suspect]
+        others_answered = any(n.load.stamp >= since for n in active)
         return [
             n
             for n in active
-            if n.suspect or (not n.in_flight and n.load.samples and n.load.stamp < since)
+            if n.suspect
+            or (others_answered and not n.in_flight and n.load.samples and n.load.stamp < since)
         ]
 
     async def _health_check(self, endpoint: Endpoint) -> None:

@@ -82,21 +82,13 @@ class Instruments:
         self._pools: weakref.WeakSet[PoolSource] = weakref.WeakSet()
         self._lock = threading.Lock()
         m = meter
-        self._duration = _Live(
-            m.create_histogram(
-                sc.DB_CLIENT_OPERATION_DURATION,
-                unit="s",
-                description="Duration of database client operations.",
-                explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
-            )
+        self._duration = _seconds(
+            m, sc.DB_CLIENT_OPERATION_DURATION, "Duration of database client operations."
         )
-        self._wait_time = _Live(
-            m.create_histogram(
-                sc.DB_CLIENT_CONNECTION_WAIT_TIME,
-                unit="s",
-                description="The time it took to obtain a slot for a pooled connection.",
-                explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
-            )
+        self._wait_time = _seconds(
+            m,
+            sc.DB_CLIENT_CONNECTION_WAIT_TIME,
+            "The time it took to obtain a slot for a pooled connection.",
         )
         m.create_observable_up_down_counter(
             sc.DB_CLIENT_CONNECTION_COUNT,
@@ -249,6 +241,18 @@ def instruments_for(meter_provider: MeterProvider | None, version: str) -> Instr
             meter = meter_provider.get_meter(sc.SCOPE_NAME, version, schema_url=sc.SCHEMA_URL)
             found = _by_provider[meter_provider] = Instruments(meter)
         return found
+
+
+def _seconds(meter: Meter, name: str, description: str) -> _Live:
+    """A histogram of seconds with the semantic conventions' duration buckets."""
+    return _Live(
+        meter.create_histogram(
+            name,
+            unit="s",
+            description=description,
+            explicit_bucket_boundaries_advisory=sc.DURATION_BUCKETS,
+        )
+    )
 
 
 class _Live:
