@@ -1,5 +1,5 @@
 """Result and input types: slotted value objects, equal across protocols (frozen dataclasses,
-except the per-point results ``Record`` and ``ScoredPoint``: plain slotted classes).
+except the per-point results ``Record`` and ``ScoredPoint``: msgspec Structs).
 
 Both transports decode into these, so a point read over REST compares equal to
 the same point read over gRPC. Scores and vector components are float32 on the
@@ -12,7 +12,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
+
+import msgspec
 
 PointId: TypeAlias = int | str
 """An unsigned 64-bit integer or a UUID string, as Qdrant accepts them."""
@@ -72,8 +74,9 @@ def _pending_class(cls: type[_T]) -> type[_T]:
 
         return property(read, write, doc=f"``{name}``, decoding the point on first use.")
 
-    namespace: dict[str, Any] = {name: deferred_field(name) for name in cls.__match_args__}
-    namespace.update(__slots__=(), __module__=cls.__module__, __qualname__=cls.__qualname__)
+    # No ``__slots__`` here: msgspec gives a Struct subclass its layout and refuses one.
+    namespace: dict[str, Any] = {name: deferred_field(name) for name in cls.__struct_fields__}
+    namespace.update(__module__=cls.__module__, __qualname__=cls.__qualname__)
     return type(cls.__name__, (cls,), namespace)
 
 
@@ -93,14 +96,33 @@ class Point:
     payload: Payload | None = None
 
 
-class Record:
+class _Deferrable:
+    """The two slots a deferred point (``Record.deferred``) keeps until it is decoded."""
+
+    __slots__ = ("_fill", "_source")
+    _source: Any  # a deferred point's message, None once decoded
+    _fill: Callable[[Any, Any], None]
+
+
+if TYPE_CHECKING:
+    _VectorField: TypeAlias = VectorOutput | None
+else:
+    # msgspec cannot decode a union of two list types; the REST decoder takes a vector as
+    # the JSON has it and rounds it to float32 itself (``wire.rest_points``).
+    _VectorField = Any
+
+
+class Record(_Deferrable, msgspec.Struct, gc=False):
     """A stored point as returned by retrieve and scroll.
 
-    ``Record`` and ``ScoredPoint`` are plain slotted classes rather than frozen dataclasses:
-    an answer makes one per point, and a frozen dataclass's ``__init__`` (an
-    ``object.__setattr__`` per field) cost about nine times a plain one, more than parsing
-    the answer. They are values all the same: equal by value, hashable when their payload
-    and vector are, and not meant to be changed.
+    ``Record`` and ``ScoredPoint`` are msgspec Structs rather than frozen dataclasses: an
+    answer makes one per point, a frozen dataclass's ``__init__`` (an ``object.__setattr__``
+    per field) cost about nine times a plain one, more than parsing the answer, and the REST
+    decoder builds Structs straight from the answer's bytes in one pass. They are values all
+    the same: equal by value, hashable when their payload and vector are, and not meant to
+    be changed. They are not tracked by the garbage collector (``gc=False``: a point costs
+    no collector work), so a point that is part of a reference cycle, such as a payload that
+    holds the point itself, is never freed.
 
     ``order_value`` is the ``order_by`` key's value for the point when a scroll or query is
     ordered by a payload field (Qdrant sends it then), else None.
@@ -113,22 +135,10 @@ class Record:
     itself once any field has been read).
     """
 
-    __slots__ = ("_fill", "_source", "id", "order_value", "payload", "vector")
-    __match_args__ = ("id", "payload", "vector", "order_value")
-    _source: Any  # a deferred record's message, None once decoded (see ``deferred``)
-    _fill: Callable[[Any, Any], None]
-
-    def __init__(
-        self,
-        id: PointId,
-        payload: Payload | None = None,
-        vector: VectorOutput | None = None,
-        order_value: int | float | None = None,
-    ) -> None:
-        self.id = id
-        self.payload = payload
-        self.vector = vector
-        self.order_value = order_value
+    id: PointId
+    payload: Payload | None = None
+    vector: _VectorField = None
+    order_value: int | float | None = None
 
     @classmethod
     def deferred(cls, sources: Iterable[Any], fill: Callable[[Any, Any], None]) -> list[Record]:
@@ -136,11 +146,16 @@ class Record:
         ``fill(record, source)`` (which sets every field); the source is kept until then."""
         return _deferred(cls, sources, fill)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Record, (self.id, self.payload, self.vector, self.order_value))
-
     def _key(self) -> tuple[Any, ...]:
         return (self.id, self.payload, self.vector, self.order_value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Record, self._key())
+
+    def __copy__(self) -> Record:
+        # Fields read as attributes (msgspec's own copy reads the slots), so that a deferred
+        # point is decoded first; the same for ``__rich_repr__``.
+        return Record(*self._key())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Record):
@@ -154,31 +169,20 @@ class Record:
         tail = "" if self.order_value is None else f", order_value={self.order_value!r}"
         return f"Record(id={self.id!r}, payload={self.payload!r}, vector={self.vector!r}{tail})"
 
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        return list(zip(self.__struct_fields__, self._key(), strict=True))
 
-class ScoredPoint:
-    """A point returned by a query, with its similarity score (a plain slotted class, as
-    ``Record`` and for the same reason)."""
 
-    __slots__ = ("_fill", "_source", "id", "order_value", "payload", "score", "vector", "version")
-    __match_args__ = ("id", "score", "version", "payload", "vector", "order_value")
-    _source: Any
-    _fill: Callable[[Any, Any], None]
+class ScoredPoint(_Deferrable, msgspec.Struct, gc=False):
+    """A point returned by a query, with its similarity score (a Struct, as ``Record`` and
+    for the same reasons)."""
 
-    def __init__(
-        self,
-        id: PointId,
-        score: float,
-        version: int = 0,
-        payload: Payload | None = None,
-        vector: VectorOutput | None = None,
-        order_value: int | float | None = None,
-    ) -> None:
-        self.id = id
-        self.score = score
-        self.version = version
-        self.payload = payload
-        self.vector = vector
-        self.order_value = order_value
+    id: PointId
+    score: float
+    version: int = 0
+    payload: Payload | None = None
+    vector: _VectorField = None
+    order_value: int | float | None = None
 
     @classmethod
     def deferred(
@@ -187,14 +191,15 @@ class ScoredPoint:
         """One point per source, decoded on first access, as ``Record.deferred``."""
         return _deferred(cls, sources, fill)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (
-            ScoredPoint,
-            (self.id, self.score, self.version, self.payload, self.vector, self.order_value),
-        )
-
     def _key(self) -> tuple[Any, ...]:
         return (self.id, self.score, self.version, self.payload, self.vector, self.order_value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ScoredPoint, self._key())
+
+    def __copy__(self) -> ScoredPoint:
+        # As ``Record.__copy__``: a deferred point is decoded first.
+        return ScoredPoint(*self._key())
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ScoredPoint):
@@ -211,6 +216,9 @@ class ScoredPoint:
             + ("" if self.order_value is None else f", order_value={self.order_value!r}")
             + ")"
         )
+
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        return list(zip(self.__struct_fields__, self._key(), strict=True))
 
 
 _PENDING: dict[type, Any] = {cls: _pending_class(cls) for cls in (Record, ScoredPoint)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 
 import pytest
 
@@ -17,10 +18,12 @@ def test_results_are_frozen_and_slotted() -> None:
             setattr(value, field, 2)
 
 
-def test_per_point_results_are_plain_slotted_values() -> None:
-    """``Record`` and ``ScoredPoint`` trade frozenness for a cheap ``__init__`` (one per hit)."""
-    for value in (Record(1), ScoredPoint(1, 0.5)):
+def test_per_point_results_are_slotted_values_outside_the_collector() -> None:
+    """``Record`` and ``ScoredPoint`` trade frozenness for a cheap construction (one per hit)
+    and a one-pass REST decoder (msgspec Structs), and cost the garbage collector nothing."""
+    for value in (Record(1, {"a": [1]}), ScoredPoint(1, 0.5, 0, {"a": [1]})):
         assert not hasattr(value, "__dict__")
+        assert not gc.is_tracked(value)
         with pytest.raises(AttributeError):
             value.extra = 1  # type: ignore[attr-defined]
     hit = ScoredPoint("u", 0.5, 3, {"a": 1}, [0.25])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from google.protobuf.message import Message
 
 from qdpool import operations
@@ -27,6 +28,7 @@ __all__ = [
     "GRPC_MESSAGES",
     "SPECS",
     "decode_response",
+    "decode_rest_result",
     "encode_request",
     "filter_from_pb",
     "filter_to_pb",
@@ -63,6 +65,14 @@ def encode_request(call: Call) -> Message:
         message = codec.request.FromString(message)
     assert isinstance(message, Message)
     return message
+
+
+def decode_rest_result(operation: Operation[Any], result: Any) -> Any:
+    """A REST ``result`` as the client decodes it: a spec with ``raw_answer`` gets the answer's
+    bytes (the envelope as Qdrant sends it), the others the parsed ``result``."""
+    if operation.raw_answer:
+        return operation.decode_rest(orjson.dumps({"result": result, "status": "ok", "time": 0.0}))
+    return operation.decode_rest(orjson.loads(orjson.dumps(result)))
 
 
 def decode_response(name: str, message: Message) -> Any:

@@ -24,7 +24,7 @@ from qdpool.wire import points_ops as po
 from qdpool.wire import query_ops as qo
 from qdpool.wire import requests as rq
 from qdpool.wire import responses as rs
-from qdpool.wire import rest, shard_keys
+from qdpool.wire import rest, rest_points, shard_keys
 
 _P = "/collections/{collection}/points"
 _WRITE = frozenset(("wait", "ordering"))
@@ -155,7 +155,8 @@ RETRIEVE: Operation[list[Record]] = Operation(
     "/qdrant.Points/Get",
     idempotent=True,
     read=True,
-    decode_rest=rest.decode_records,
+    decode_rest=rest_points.decode_retrieve,
+    raw_answer=True,
     grpc=GrpcCodec(
         _pts.GetPoints,
         _pts.GetResponse,
@@ -215,7 +216,8 @@ SCROLL: Operation[tuple[list[Record], PointId | None]] = Operation(
     "/qdrant.Points/Scroll",
     idempotent=True,
     read=True,
-    decode_rest=rest.decode_scroll,
+    decode_rest=rest_points.decode_scroll,
+    raw_answer=True,
     grpc=GrpcCodec(
         _pts.ScrollPoints,
         _pts.ScrollResponse,

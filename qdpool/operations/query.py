@@ -19,7 +19,7 @@ from qdpool.models import Filter, ScoredPoint
 from qdpool.operations.spec import GrpcCodec, Operation
 from qdpool.wire import query_ops as qo
 from qdpool.wire import responses as rs
-from qdpool.wire import rest
+from qdpool.wire import rest_points
 
 QUERY_POINTS: Operation[list[ScoredPoint]] = Operation(
     "query_points",
@@ -28,7 +28,8 @@ QUERY_POINTS: Operation[list[ScoredPoint]] = Operation(
     "/qdrant.Points/Query",
     idempotent=True,
     read=True,
-    decode_rest=rest.decode_scored_points,
+    decode_rest=rest_points.decode_query,
+    raw_answer=True,
     grpc=GrpcCodec(
         _pts.QueryPoints,
         _pts.QueryResponse,

@@ -25,7 +25,7 @@ from qdpool.operations.query import stage
 from qdpool.operations.spec import GrpcCodec, Operation
 from qdpool.wire import query_ops as qo
 from qdpool.wire import responses as rs
-from qdpool.wire import shard_keys
+from qdpool.wire import rest_points, shard_keys
 
 _C = "/collections/{collection}"
 _READ = frozenset(("consistency",))
@@ -37,7 +37,8 @@ QUERY_BATCH_POINTS: Operation[list[list[ScoredPoint]]] = Operation(
     "/qdrant.Points/QueryBatch",
     idempotent=True,
     read=True,
-    decode_rest=qo.rest_query_batch,
+    decode_rest=rest_points.decode_query_batch,
+    raw_answer=True,
     grpc=GrpcCodec(
         _pts.QueryBatchPoints,
         _pts.QueryBatchResponse,
@@ -57,7 +58,8 @@ QUERY_POINTS_GROUPS: Operation[list[PointGroup]] = Operation(
     "/qdrant.Points/QueryGroups",
     idempotent=True,
     read=True,
-    decode_rest=qo.rest_query_groups,
+    decode_rest=rest_points.decode_query_groups,
+    raw_answer=True,
     grpc=GrpcCodec(
         _pts.QueryPointGroups,
         _pts.QueryGroupsResponse,

@@ -81,7 +81,7 @@ class Operation(Generic[R]):
             even when the first attempt may have been processed.
         read: it changes nothing (so it may be hedged).
         decode_rest: the REST ``result`` (or, with ``envelope=False``, the whole answer)
-            -> the typed result.
+            -> the typed result; with ``raw_answer``, the answer's bytes -> the result.
         grpc: the gRPC codec, or None. Where its request message has a
             ``shard_key_selector``, the spec carries the body's ``shard_key`` in it both
             ways (``wire.shard_keys.codec``).
@@ -89,8 +89,10 @@ class Operation(Generic[R]):
             server's own work; the REST transports send what remains of the attempt.
         options: the request options (``Options`` fields) the operation takes.
         envelope: Qdrant wraps the answer in ``{"result": ...}`` (all but ``GET /``).
-        raw_answer: the REST answer is a file (a snapshot download): its bytes go to
-            ``decode_rest`` as they came, not parsed as JSON.
+        raw_answer: the REST answer's bytes go to ``decode_rest`` as they came, not parsed
+            as JSON first: a file (a snapshot download), or an answer that carries points,
+            which ``wire.rest_points`` decodes in one typed pass. A ``ValueError`` from it
+            means the answer was malformed.
         split: cuts an oversized request into parts (upserts), or None.
         merge: combines the parts' results into the call's result.
     """

@@ -167,9 +167,9 @@ def decode(call: Call, status: int, raw: bytes, retry_after: str | None) -> Any:
     if status >= 300:
         raise error_for(status, raw, retry_after)
     operation = call.operation
-    if operation.raw_answer:
-        return operation.decode_rest(raw)
     try:
+        if operation.raw_answer:
+            return operation.decode_rest(raw)
         envelope = orjson.loads(raw)
         return operation.decode_rest(envelope["result"] if operation.envelope else envelope)
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:

@@ -49,7 +49,6 @@ from qdpool.wire.requests import (
     refuse_unhandled,
 )
 from qdpool.wire.responses import _fill_point_out, _fill_scored, _records, _scored_points
-from qdpool.wire.rest import record_from_json, scored_point_from_json
 from qdpool.wire.values import (
     _fill_dense,
     _fill_ids,
@@ -1213,27 +1212,6 @@ def respond_matrix_offsets(out: Any, result: Any) -> None:
 
 
 # ================================================================ REST result -> typed result
-
-
-def rest_query_batch(result: Any) -> list[list[ScoredPoint]]:
-    return [[scored_point_from_json(p) for p in batch["points"]] for batch in result]
-
-
-def _group_id(value: Any) -> int | str:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"bad group id {value!r}")
-    return value
-
-
-def rest_query_groups(result: Any) -> list[PointGroup]:
-    return [
-        PointGroup(
-            _group_id(group["id"]),
-            [scored_point_from_json(p) for p in group["hits"]],
-            record_from_json(group["lookup"]) if group.get("lookup") is not None else None,
-        )
-        for group in result["groups"]
-    ]
 
 
 def rest_facet(result: Any) -> list[FacetHit]:

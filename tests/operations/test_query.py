@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from qdrant_client import models as qm
+from wire_support import decode_rest_result
 
 import qdpool
 from qdpool import operations as ops
@@ -362,7 +363,7 @@ def test_results_decode_equal_from_rest_and_from_grpc() -> None:
         ),
     ]  # fmt: skip
     for spec, result, shape in cases:
-        from_rest = spec.decode_rest(result)
+        from_rest = decode_rest_result(spec, result)
         from_grpc = spec.grpc.decode(spec.grpc.from_rest(result, 0.01))
         assert from_rest == from_grpc, spec
         if spec is ops.QUERY_POINTS_GROUPS:

@@ -9,7 +9,7 @@ from qdpool import errors
 from qdpool.call import WAIT, Call
 from qdpool.endpoint import Endpoint
 from qdpool.models import HealthInfo, Record, ScoredPoint, as_float32
-from qdpool.operations import CREATE_COLLECTION, HEALTH, QUERY_POINTS, SCROLL, UPSERT
+from qdpool.operations import CREATE_COLLECTION, HEALTH, QUERY_POINTS, RETRIEVE, SCROLL, UPSERT
 from qdpool.transport.codec_json import (
     decode,
     encode_body,
@@ -119,6 +119,17 @@ def test_decode_health_has_no_envelope() -> None:
 def test_unexpected_answer_is_a_server_error() -> None:
     with pytest.raises(errors.ServerError, match="unexpected response"):
         decode(call_for(CREATE_COLLECTION), 200, b"<html>", None)
+
+
+def test_a_mistyped_points_answer_is_a_server_error() -> None:
+    """The point answers are decoded from their bytes (``raw_answer``); their errors map the
+    same way as the parsed answers'."""
+    raw = orjson.dumps({"result": {"points": [{"id": 1, "score": "high"}]}, "status": "ok"})
+    with pytest.raises(errors.ServerError, match=r"unexpected response to query_points: .*score"):
+        decode(call_for(QUERY_POINTS), 200, raw, None)
+    raw = orjson.dumps({"result": [{"id": 1, "vector": [0.5, "x"]}], "status": "ok"})
+    with pytest.raises(errors.ServerError, match="unexpected response to retrieve"):
+        decode(call_for(RETRIEVE), 200, raw, None)
 
 
 def test_errors_are_raised_from_decode() -> None:

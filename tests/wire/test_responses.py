@@ -13,8 +13,8 @@ import copy
 import pickle
 from typing import Any
 
-import orjson
 import pytest
+from wire_support import decode_rest_result
 
 from qdpool.models import Record, ScoredPoint
 from qdpool.operations import QUERY_POINTS, RETRIEVE, SCROLL
@@ -52,8 +52,7 @@ def _grpc(operation: Any, result: Any) -> Any:
 
 
 def _rest(operation: Any, result: Any) -> Any:
-    envelope = orjson.loads(orjson.dumps({"result": result, "status": "ok", "time": 0.0}))
-    return operation.decode_rest(envelope["result"])
+    return decode_rest_result(operation, result)
 
 
 def test_query_points_equal_the_rest_decoders() -> None:
