@@ -12,21 +12,41 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_tiny_run_produces_every_table_and_plot(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--tiny", "--out", str(tmp_path)],
+def _run_bounded(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in a process group of its own, and on timeout kill the whole group:
+    the servers the benchmarks start are its children, and killing only the benchmark
+    process (as ``subprocess.run`` does) would leave them running."""
+    with subprocess.Popen(
+        command,
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=90,
-        check=False,
+        start_new_session=True,
+    ) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            pytest.fail(f"the benchmarks outlasted {timeout} s: {err[-3000:]}")
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
+def test_tiny_run_produces_every_table_and_plot(tmp_path: Path) -> None:
+    proc = _run_bounded(
+        [sys.executable, "-m", "benchmarks", "--tiny", "--out", str(tmp_path)], timeout=240
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
 
